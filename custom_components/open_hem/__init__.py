@@ -1,0 +1,38 @@
+"""Open HEM: open, local home energy management for Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .data import OpenHemConfigEntry, OpenHemData
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up Open HEM (nothing to do before a config entry exists)."""
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> bool:
+    """Set up Open HEM from its config entry."""
+    entry.runtime_data = OpenHemData.from_entry(entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> bool:
+    """Unload Open HEM; everything it started is stopped by the unload callbacks."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_reload_on_update(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
+    """Reload when the entry's settings change so every part sees the new values."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)

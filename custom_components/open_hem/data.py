@@ -1,0 +1,29 @@
+"""Runtime data Open HEM keeps on its config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
+
+
+@dataclass(kw_only=True)
+class OpenHemData:
+    """What the running integration shares between its platforms and services."""
+
+    connection: str
+
+    @property
+    def connection_limit_w(self) -> int:
+        """The household's grid connection limit in W (the planner's hard grid bound)."""
+        return connection_limit_w(self.connection)
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> OpenHemData:
+        """Build the runtime data from the entry's settings."""
+        return cls(connection=entry.data.get(CONF_CONNECTION, DEFAULT_CONNECTION))
+
+
+type OpenHemConfigEntry = ConfigEntry[OpenHemData]

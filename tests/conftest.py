@@ -1,0 +1,31 @@
+"""Shared fixtures for Open HEM's Home Assistant tests."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Imported before the `hass` fixture runs so Home Assistant finds the custom integration.
+import custom_components.open_hem  # noqa: F401
+from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: Any) -> Generator[None]:
+    """Let every test load custom integrations."""
+    return
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """An Open HEM hub entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Open HEM",
+        data={CONF_CONNECTION: "3x25"},
+        version=1,
+        minor_version=1,
+    )
