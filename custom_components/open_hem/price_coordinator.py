@@ -155,7 +155,7 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             self.hass, self._async_tick, minute=(0, 15, 30, 45), second=0
         )
         self._update_repair_issue(dt_util.utcnow())
-        self._schedule_fetch(dt_util.utcnow())
+        self._async_fetch_at(dt_util.utcnow())
 
     async def async_shutdown(self) -> None:
         """Stop timers."""

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import CURRENCY_EURO, UnitOfEnergy
+from homeassistant.const import UnitOfEnergy
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -25,7 +25,8 @@ from .entity import OpenHemHubEntity
 from .hem.prices.analysis import PriceLevel
 from .price_coordinator import PriceCoordinator
 
-EUR_PER_KWH = f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}"
+# The currency code, as the Energy dashboard expects for a price entity (like nordpool).
+EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
 
 
 @dataclass(frozen=True, kw_only=True)
