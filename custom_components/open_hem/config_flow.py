@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -284,7 +284,9 @@ class OpenHemConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
+def _number(
+    minimum: float, maximum: float, step: float | Literal["any"], unit: str
+) -> NumberSelector:
     return NumberSelector(
         NumberSelectorConfig(
             min=minimum,
@@ -308,11 +310,11 @@ class OpenHemOptionsFlow(OptionsFlow):
         schema = probatio.Schema(
             {
                 probatio.Required(CONF_MARKUP, default=options.get(CONF_MARKUP, 0.0)): _number(
-                    -1, 1, 0.0001, "EUR/kWh"
+                    -1, 1, "any", "EUR/kWh"
                 ),
                 probatio.Required(
                     CONF_ENERGY_TAX, default=options.get(CONF_ENERGY_TAX, defaults.energy_tax)
-                ): _number(0, 1, 0.0001, "EUR/kWh"),
+                ): _number(0, 1, "any", "EUR/kWh"),
                 probatio.Required(
                     CONF_VAT, default=options.get(CONF_VAT, defaults.vat_percent)
                 ): _number(0, 50, 0.1, "%"),
@@ -328,7 +330,7 @@ class OpenHemOptionsFlow(OptionsFlow):
                 ),
                 probatio.Required(
                     CONF_EXPORT_FEE, default=options.get(CONF_EXPORT_FEE, 0.0)
-                ): _number(0, 1, 0.0001, "EUR/kWh"),
+                ): _number(0, 1, "any", "EUR/kWh"),
                 probatio.Required(
                     CONF_RESOLUTION, default=options.get(CONF_RESOLUTION, RESOLUTION_15)
                 ): SelectSelector(
