@@ -8,16 +8,19 @@ from http import HTTPStatus
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.diagnostics import async_get_config_entry_diagnostics
 from custom_components.open_hem.hem.prices.series import PriceSeries
 
 from .prices_helpers import (
@@ -354,3 +357,73 @@ async def test_prices_off_adds_no_price_entities(
     assert hass.states.get("sensor.open_hem_current_price") is None
     assert hass.states.async_entity_ids("binary_sensor") == []
     assert datetime.now(UTC)  # nothing scheduled: the harness would report lingering timers
+
+
+async def test_diagnostics_redact_the_token(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Diagnostics show the price state and never the token."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(URL, text=a44(TODAY))
+    entry = entsoe_entry()
+    await _setup(hass, entry)
+    result = await async_get_config_entry_diagnostics(hass, entry)
+    assert result["entry"]["data"]["api_token"] == "**REDACTED**"
+    assert "secret" not in str(result)
+    prices = result["prices"]
+    assert prices["source"] == "entsoe:NL"
+    assert prices["slots"] == 96
+    assert prices["first"] == "2025-11-25T23:00:00+00:00"
+    assert prices["tariff"]["vat_percent"] == 21.0
+    assert prices["next_fetch"] == "2025-11-26T12:00:00+00:00"
+    await _unload(hass, entry)
+
+
+async def test_diagnostics_without_prices(hass: HomeAssistant, mock_config_entry: Any) -> None:
+    """Without a price source the price part is empty."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    result = await async_get_config_entry_diagnostics(hass, mock_config_entry)
+    assert result["prices"] is None
+
+
+async def test_unreadable_storage_and_early_refresh(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A storage error is logged and ignored; a refresh between timers reschedules cleanly."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(URL, text=a44(TODAY))
+    entry = entsoe_entry()
+    with patch(
+        "custom_components.open_hem.price_coordinator.Store.async_load",
+        side_effect=HomeAssistantError("broken json"),
+    ):
+        await _setup(hass, entry)
+    coordinator = entry.runtime_data.prices
+    assert coordinator is not None
+    await coordinator.async_refresh()
+    assert aioclient_mock.call_count == 2
+    assert coordinator.next_fetch == datetime(2025, 11, 26, 12, tzinfo=UTC)
+    await _unload(hass, entry)
+
+
+async def test_unexpected_error_does_not_stop_fetching(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Even an unexpected exception keeps the entities available and schedules a retry."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(URL, exc=RuntimeError("boom"))
+    entry = entsoe_entry()
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data.prices
+    assert coordinator is not None
+    assert coordinator.last_update_success
+    assert coordinator.next_fetch == NOW + timedelta(seconds=60)
+    assert state(hass, "sensor", entry, "spot_price") == "unknown"
+    await _unload(hass, entry)

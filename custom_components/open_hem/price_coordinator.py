@@ -28,7 +28,7 @@ from .const import DOMAIN, LOGGER
 from .data import OpenHemConfigEntry
 from .hem.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
 from .hem.prices.entsoe_client import EntsoeClient
-from .hem.prices.errors import EntsoeAuthError, EntsoeTemporaryError
+from .hem.prices.errors import EntsoeAuthError
 from .hem.prices.series import PriceSeries, PriceSlot
 from .hem.prices.tariff import ExportMode, Tariff, defaults_for
 from .hem.prices.zones import default_zone
@@ -192,7 +192,7 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             self.last_error = "invalid_auth"
             self.config_entry.async_start_reauth(self.hass)
             return self.data
-        except EntsoeTemporaryError as err:
+        except Exception as err:  # temporary errors, or a bug: fetching must go on
             self._failures += 1
             delay = min(RETRY_FIRST_S * 2 ** (self._failures - 1), RETRY_MAX_S)
             if self._failures == 1:
@@ -309,6 +309,26 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             return None
         day = [s.price for s in self.slots(local_day_start(now), local_day_start(now, 1))]
         return price_level(spot, day)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the price part knows, for the entry's diagnostics (no token)."""
+        return {
+            "source": self.source.key,
+            "slots": len(self.data),
+            "first": self.data.first.isoformat() if self.data.first else None,
+            "last": self.data.last.isoformat() if self.data.last else None,
+            "next_fetch": self.next_fetch.isoformat() if self.next_fetch else None,
+            "last_error": self.last_error,
+            "failures": self._failures,
+            "resolution_minutes": self.resolution_minutes,
+            "tariff": {
+                "markup": self.tariff.markup,
+                "energy_tax": self.tariff.energy_tax,
+                "vat_percent": self.tariff.vat_percent,
+                "export_mode": self.tariff.export_mode.value,
+                "export_fee": self.tariff.export_fee,
+            },
+        }
 
 
 async def async_setup_prices(
