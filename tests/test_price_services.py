@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
@@ -213,4 +215,24 @@ async def test_broken_price_integration_keeps_trying(
     assert coordinator is not None
     assert coordinator.last_error is not None
     assert coordinator.next_fetch == NOW + timedelta(seconds=60)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_hanging_price_integration_times_out(hass: HomeAssistant) -> None:
+    """A price integration that never answers is given up on (real time, short timeout)."""
+    nordpool = MockConfigEntry(domain="nordpool", title="Nord Pool")
+    nordpool.add_to_hass(hass)
+
+    async def hang(_call: ServiceCall) -> Any:
+        await asyncio.Event().wait()
+
+    hass.services.async_register(
+        "nordpool", "get_prices_for_date", hang, supports_response=SupportsResponse.ONLY
+    )
+    entry = _service_entry("nordpool", nordpool)
+    with patch("custom_components.open_hem.price_sources.TIMEOUT_S", 0.01):
+        await _setup(hass, entry)
+    coordinator = entry.runtime_data.prices
+    assert coordinator is not None
+    assert coordinator.last_error == "nordpool: TimeoutError"
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -10,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from .hem.prices.entsoe_client import EntsoeClient
+from .hem.prices.entsoe_client import TIMEOUT_S, EntsoeClient
 from .hem.prices.errors import EntsoeTemporaryError
 from .hem.prices.series import PriceSeries
 from .hem.prices.zones import eic
@@ -92,10 +93,12 @@ class ServiceSource:
         series = PriceSeries()
         for index, day in enumerate(_local_dates(start, end)):
             try:
-                response = await self._call(day)
-            except HomeAssistantError as err:
+                async with asyncio.timeout(TIMEOUT_S):
+                    response = await self._call(day)
+            except (HomeAssistantError, TimeoutError) as err:
                 if index == 0:
-                    raise PriceSourceError(f"{self.domain}: {err}") from err
+                    reason = str(err) or type(err).__name__
+                    raise PriceSourceError(f"{self.domain}: {reason}") from err
                 continue
             series = series.merged(PriceSeries.from_intervals(self._parse(response)))
         return series

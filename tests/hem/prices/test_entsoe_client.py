@@ -20,6 +20,8 @@ from custom_components.open_hem.hem.prices.errors import (
     EntsoeTemporaryError,
 )
 
+from .a44 import day
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "entsoe"
 START = datetime(2024, 10, 5, 22, tzinfo=UTC)
 END = datetime(2024, 10, 6, 22, tzinfo=UTC)
@@ -120,3 +122,18 @@ async def test_hanging_server_times_out(
     mocker.get(API_URL, side_effect=hang)
     with pytest.raises(EntsoeTemporaryError, match="no answer"):
         await EntsoeClient(session, "secret", timeout=0.01).async_get_day_ahead(NL, START, END)
+
+
+async def test_big_answer_is_parsed_off_the_event_loop(
+    mocker: AiohttpClientMocker, session: aiohttp.ClientSession
+) -> None:
+    """A week of quarter hours (well over 100 KB with its whitespace) parses in a worker thread."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    body = day("2025-01-01T00:00Z", "2025-01-08T00:00Z", 7 * 96).replace(
+        "<Point>", "\n      <Point>"
+    )
+    body = body.replace("</Period>", " " * 60_000 + "</Period>")
+    assert len(body) > 100_000
+    mocker.get(API_URL, text=body)
+    prices = await EntsoeClient(session, "secret").async_get_day_ahead(NL, start, start)
+    assert len(prices) == 7 * 96
