@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 import logging
 from pathlib import Path
@@ -426,4 +426,43 @@ async def test_unexpected_error_does_not_stop_fetching(
     assert coordinator.last_update_success
     assert coordinator.next_fetch == NOW + timedelta(seconds=60)
     assert state(hass, "sensor", entry, "spot_price") == "unknown"
+    await _unload(hass, entry)
+
+
+async def test_dst_day_has_100_quarter_hours(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """The autumn DST day (25 h) is complete with 100 slots; the spring one with 92."""
+    saturday = date(2025, 10, 25)
+    sunday = date(2025, 10, 26)
+    freezer.move_to(datetime(2025, 10, 25, 12, 30, tzinfo=UTC))  # 14:30 CEST
+    aioclient_mock.get(URL, text=a44(saturday, sunday))
+    entry = entsoe_entry()
+    await _setup(hass, entry)
+    assert state(hass, "binary_sensor", entry, "tomorrow_prices_known") == "on"
+    response = await hass.services.async_call(
+        DOMAIN,
+        "get_prices",
+        {"start": "2025-10-26 00:00:00", "end": "2025-10-27 00:00:00"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    prices = response["prices"]
+    assert isinstance(prices, list)
+    assert len(prices) == 100
+    assert prices[0]["start"] == "2025-10-26T00:00:00+02:00"
+    assert prices[-1]["start"] == "2025-10-26T23:45:00+01:00"
+    await _unload(hass, entry)
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(URL, text=a44(date(2026, 3, 28), date(2026, 3, 29)))
+    freezer.move_to(datetime(2026, 3, 28, 14, tzinfo=UTC))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "binary_sensor", entry, "tomorrow_prices_known") == "on"
+    coordinator = entry.runtime_data.prices
+    assert coordinator is not None
+    start, end = day_range(date(2026, 3, 29))
+    assert len(coordinator.slots(start, end)) == 92
     await _unload(hass, entry)
