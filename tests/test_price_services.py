@@ -10,6 +10,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.service import async_get_all_descriptions
 import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -236,3 +237,15 @@ async def test_hanging_price_integration_times_out(hass: HomeAssistant) -> None:
     assert coordinator is not None
     assert coordinator.last_error == "nordpool: TimeoutError"
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_action_is_described_and_translated(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """services.yaml loads and its fields carry their translated names."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    descriptions = await async_get_all_descriptions(hass)
+    get_prices = descriptions[DOMAIN]["get_prices"]
+    assert set(get_prices["fields"]) == {"config_entry", "start", "end", "resolution"}
+    assert get_prices["response"] == {"optional": False}
