@@ -466,3 +466,19 @@ async def test_dst_day_has_100_quarter_hours(
     start, end = day_range(date(2026, 3, 29))
     assert len(coordinator.slots(start, end)) == 92
     await _unload(hass, entry)
+
+
+async def test_unload_removes_the_repair_issue(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An issue raised at setup (late, tomorrow missing) goes away with the entry."""
+    freezer.move_to(datetime(2025, 11, 26, 18, 30, tzinfo=UTC))  # 19:30 CET
+    aioclient_mock.get(URL, text=ACK)
+    entry = entsoe_entry()
+    await _setup(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, "tomorrow_prices_missing") is not None
+    await _unload(hass, entry)
+    assert issue_registry.async_get_issue(DOMAIN, "tomorrow_prices_missing") is None

@@ -158,8 +158,9 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
         self._async_fetch_at(dt_util.utcnow())
 
     async def async_shutdown(self) -> None:
-        """Stop timers."""
+        """Stop timers; an unloaded entry leaves no repair issue behind."""
         await super().async_shutdown()
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_TOMORROW_MISSING)
         for unsub in (self._unsub_fetch, self._unsub_tick):
             if unsub is not None:
                 unsub()
