@@ -24,9 +24,14 @@ async def test_user_flow_creates_hub_entry(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_CONNECTION: "1x35"}
     )
+    # The price source comes next (tests/test_config_flow_prices.py covers its choices).
+    assert result["step_id"] == "prices"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": "none"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Open HEM"
-    assert result["data"] == {CONF_CONNECTION: "1x35"}
+    assert result["data"] == {CONF_CONNECTION: "1x35", "price_source": "none"}
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     assert entry.runtime_data.connection_limit_w == 8050
 

@@ -9,20 +9,25 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .price_coordinator import async_setup_prices
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up Open HEM (nothing to do before a config entry exists)."""
+    """Set up Open HEM's actions (they validate the entry when called)."""
+    async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> bool:
     """Set up Open HEM from its config entry."""
     entry.runtime_data = OpenHemData.from_entry(entry)
+    # Prices load from the cache at once and fetch in the background: setup never waits for them.
+    entry.runtime_data.prices = await async_setup_prices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
+
+if TYPE_CHECKING:
+    from .price_coordinator import PriceCoordinator
 
 
 @dataclass(kw_only=True)
@@ -14,6 +18,8 @@ class OpenHemData:
     """What the running integration shares between its platforms and services."""
 
     connection: str
+    # Day-ahead prices; None when the household chose no price source.
+    prices: PriceCoordinator | None = None
 
     @property
     def connection_limit_w(self) -> int:

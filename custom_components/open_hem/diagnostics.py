@@ -1,0 +1,27 @@
+"""Diagnostics for Open HEM (the ENTSO-E token is redacted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .data import OpenHemConfigEntry
+from .price_const import CONF_TOKEN
+
+TO_REDACT = {CONF_TOKEN}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: OpenHemConfigEntry
+) -> dict[str, Any]:
+    """Settings and the state of each part."""
+    prices = entry.runtime_data.prices
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "prices": None if prices is None else prices.diagnostics(),
+    }

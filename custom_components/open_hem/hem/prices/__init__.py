@@ -1,0 +1,1 @@
+"""Day-ahead electricity prices: ENTSO-E client and parser, the price series, tariffs, analysis."""

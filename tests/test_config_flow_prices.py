@@ -1,0 +1,233 @@
+"""The config flow's price steps, reconfigure with a new source, reauth and options."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+
+from .prices_helpers import NOW, TODAY, URL, a44, configure_nl, entsoe_entry
+
+ACK = (
+    Path(__file__).parent / "fixtures" / "entsoe" / "entsoe_acknowledgement_no_data_example.xml"
+).read_text()
+
+
+def _defaults(result: Any) -> dict[str, Any]:
+    return {
+        str(key): key.default() for key in result["data_schema"].schema if callable(key.default)
+    }
+
+
+async def _to_prices_step(hass: HomeAssistant) -> Any:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CONNECTION: "3x25"}
+    )
+    assert result["step_id"] == "prices"
+    return result
+
+
+async def test_entsoe_token_checked_before_the_entry_is_made(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """Newcomer without Nord Pool: ENTSO-E is the default; a bad token is refused first."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    hass.config.country = "BE"
+    result = await _to_prices_step(hass)
+    assert _defaults(result)["price_source"] == "entsoe"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": "entsoe"}
+    )
+    assert result["step_id"] == "entsoe"
+    assert _defaults(result)["bidding_zone"] == "BE"
+    assert "zendesk" in result["description_placeholders"]["token_url"]
+
+    aioclient_mock.get(URL, status=HTTPStatus.UNAUTHORIZED)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "wrong", "bidding_zone": "BE"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(URL, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "right", "bidding_zone": "BE"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    # No prices published yet is fine: the token was accepted.
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(URL, text=ACK)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": " right ", "bidding_zone": "BE"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_CONNECTION: "3x25",
+        "price_source": "entsoe",
+        "api_token": "right",
+        "bidding_zone": "BE",
+    }
+    _, url, _, _ = aioclient_mock.mock_calls[0]
+    assert url.query["in_Domain"] == "10YBE----------2"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("integration", ["nordpool", "energyzero"])
+async def test_price_integration_source(hass: HomeAssistant, integration: str) -> None:
+    """With Nord Pool set up it is the default; the entry of that integration is chosen."""
+    other = MockConfigEntry(domain=integration, title=f"My {integration}")
+    other.add_to_hass(hass)
+    result = await _to_prices_step(hass)
+    expected_default = "nordpool" if integration == "nordpool" else "entsoe"
+    assert _defaults(result)["price_source"] == expected_default
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": integration}
+    )
+    assert result["step_id"] == "price_entry"
+    assert _defaults(result)["price_entry"] == other.entry_id
+    assert result["description_placeholders"] == {"integration": integration}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_entry": other.entry_id}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_CONNECTION: "3x25",
+        "price_source": integration,
+        "price_entry": other.entry_id,
+    }
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("integration", ["nordpool", "energyzero"])
+async def test_price_integration_missing(hass: HomeAssistant, integration: str) -> None:
+    """Choosing an integration that is not set up says so on the same form."""
+    result = await _to_prices_step(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": integration}
+    )
+    assert result["step_id"] == "prices"
+    assert result["errors"] == {"base": f"no_{integration}"}
+
+
+async def test_reconfigure_switches_price_source(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """Reconfigure can go on to the price steps; the old source's keys are dropped."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    aioclient_mock.get(URL, text=a44(TODAY))
+    entry = entsoe_entry()
+    entry.add_to_hass(hass)
+    nordpool = MockConfigEntry(domain="nordpool", title="Nord Pool")
+    nordpool.add_to_hass(hass)
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert _defaults(result)[CONF_CONNECTION] == "3x25"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CONNECTION: "3x35", "change_prices": True}
+    )
+    assert result["step_id"] == "prices"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": "entsoe"}
+    )
+    # The current zone is the default.
+    assert _defaults(result)["bidding_zone"] == "NL"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "new", "bidding_zone": "BE"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["bidding_zone"] == "BE"
+    assert entry.data[CONF_CONNECTION] == "3x35"
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CONNECTION: "3x35", "change_prices": True}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": "none"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {CONF_CONNECTION: "3x35", "price_source": "none"}
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_reauth_takes_a_new_checked_token(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """A refused token is replaced after a real check; the entry reloads."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    entry = entsoe_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+
+    aioclient_mock.get(URL, status=HTTPStatus.UNAUTHORIZED)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(URL, text=a44(TODAY))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "fresh"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["api_token"] == "fresh"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("country", "tax", "vat", "export"),
+    [("NL", 0.1016, 21.0, "net_metering"), ("BE", 0.0503, 6.0, "spot"), (None, 0.0, 0.0, "spot")],
+)
+async def test_options_default_to_the_countrys_tariff(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    country: str | None,
+    tax: float,
+    vat: float,
+    export: str,
+) -> None:
+    """Options start from the country's values and are stored as given."""
+    hass.config.country = country
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["step_id"] == "init"
+    defaults = _defaults(result)
+    assert defaults["energy_tax"] == tax
+    assert defaults["vat"] == vat
+    assert defaults["export_mode"] == export
+    assert defaults["price_resolution"] == "15"
+    options = {
+        "markup": 0.02,
+        "energy_tax": 0.1,
+        "vat": 21.0,
+        "export_mode": "spot_minus_fee",
+        "export_fee": 0.01,
+        "price_resolution": "60",
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == options
