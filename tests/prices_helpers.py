@@ -19,7 +19,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2025, 11, 26)
 # 10:05 in Amsterdam (CET, UTC+1): slot 40 of the day.
 NOW = datetime(2025, 11, 26, 9, 5, tzinfo=UTC)
-ENERGY_TAX_NL = 0.1016
+ENERGY_TAX_NL = 0.0916
 VAT_NL = 1.21
 
 

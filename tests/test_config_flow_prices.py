@@ -200,7 +200,7 @@ async def test_reauth_takes_a_new_checked_token(
 
 @pytest.mark.parametrize(
     ("country", "tax", "vat", "export"),
-    [("NL", 0.1016, 21.0, "net_metering"), ("BE", 0.0503, 6.0, "spot"), (None, 0.0, 0.0, "spot")],
+    [("NL", 0.0916, 21.0, "net_metering"), ("BE", 0.0475, 6.0, "spot"), (None, 0.0, 0.0, "spot")],
 )
 async def test_options_default_to_the_countrys_tariff(
     hass: HomeAssistant,

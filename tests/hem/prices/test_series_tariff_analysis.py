@@ -79,16 +79,16 @@ def test_from_intervals() -> None:
 
 
 def test_tariff_nl_all_in() -> None:
-    """NL 2025: (spot + markup + 0.1016) x 1.21; net metering pays the import price."""
+    """NL 2026: (spot + markup + 0.0916) x 1.21; net metering pays the import price."""
     tariff = Tariff(
         markup=0.02,
         energy_tax=NL_DEFAULTS.energy_tax,
         vat_percent=NL_DEFAULTS.vat_percent,
         export_mode=NL_DEFAULTS.export_mode,
     )
-    assert tariff.import_price(0.10) == pytest.approx((0.10 + 0.02 + 0.1016) * 1.21)
+    assert tariff.import_price(0.10) == pytest.approx((0.10 + 0.02 + 0.0916) * 1.21)
     assert tariff.export_price(0.10) == tariff.import_price(0.10)
-    assert tariff.import_price(-0.05) == pytest.approx((-0.05 + 0.02 + 0.1016) * 1.21)
+    assert tariff.import_price(-0.05) == pytest.approx((-0.05 + 0.02 + 0.0916) * 1.21)
 
 
 def test_tariff_export_modes() -> None:

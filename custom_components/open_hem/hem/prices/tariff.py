@@ -3,12 +3,13 @@
 all-in import price = (spot + supplier markup + energy tax) x (1 + VAT)
 
 Default values, all in EUR/kWh excluding VAT (review them every January):
-- NL 2025: energy tax (energiebelasting) first band EUR 0.1016/kWh; VAT 21 %.
+- NL 2026: energy tax (energiebelasting) first band EUR 0.0916/kWh (2025: 0.1015); VAT 21 %.
   Net metering (salderingsregeling) applies until 1 January 2027, so exported energy is paid at
   the import price by default.
-- BE 2025: VAT on household electricity 6 % (since April 2022, made permanent in 2023); the federal
-  special excise duty (bijzondere accijns) on household electricity, lowest band, about
-  EUR 0.0503/kWh (estimate: the exact band depends on annual use; check the supplier's bill).
+- BE 2026: VAT on household electricity 6 % (made permanent in April 2023); the federal special
+  excise duty (bijzondere accijns) on household electricity at its full rate since July 2023,
+  EUR 47.48/MWh = EUR 0.0475/kWh excluding VAT (lower on the 3 MWh basic band when wholesale
+  prices are very high; check the supplier's bill).
 - Elsewhere: no defaults (0), the user enters what their bill says.
 """
 
@@ -37,9 +38,9 @@ class TariffDefaults:
     export_mode: ExportMode
 
 
-NL_DEFAULTS: Final = TariffDefaults(2025, 0.1016, 21.0, ExportMode.NET_METERING)
-BE_DEFAULTS: Final = TariffDefaults(2025, 0.0503, 6.0, ExportMode.SPOT)
-OTHER_DEFAULTS: Final = TariffDefaults(2025, 0.0, 0.0, ExportMode.SPOT)
+NL_DEFAULTS: Final = TariffDefaults(2026, 0.0916, 21.0, ExportMode.NET_METERING)
+BE_DEFAULTS: Final = TariffDefaults(2026, 0.0475, 6.0, ExportMode.SPOT)
+OTHER_DEFAULTS: Final = TariffDefaults(2026, 0.0, 0.0, ExportMode.SPOT)
 
 
 def defaults_for(country: str | None) -> TariffDefaults:
