@@ -104,7 +104,7 @@ def test_defaults_per_country() -> None:
     assert defaults_for("nl") is NL_DEFAULTS
     assert defaults_for("BE") is BE_DEFAULTS
     assert BE_DEFAULTS.vat_percent == 6.0
-    assert NL_DEFAULTS.year == 2025
+    assert NL_DEFAULTS.year == 2026
     assert defaults_for(None) is OTHER_DEFAULTS
     assert defaults_for("FR") is OTHER_DEFAULTS
 
