@@ -52,17 +52,23 @@ def _wait_for_onboarding(timeout_s: float) -> list[dict[str, Any]] | None:
     return None
 
 
-def _remove_internet_integrations(token: str) -> None:
-    """Onboarding adds weather, radio and TTS entries that need the internet: remove them."""
-    entries: list[dict[str, Any]] = _call("/api/config/config_entries/entry", token=token)
-    for entry in entries:
-        if entry["domain"] in INTERNET_INTEGRATIONS:
-            req = request.Request(
-                f"{BASE}/api/config/config_entries/entry/{entry['entry_id']}",
-                method="DELETE",
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            request.urlopen(req, timeout=10).close()
+def _remove_internet_integrations(token: str, settle_s: float = 20) -> None:
+    """Onboarding adds weather, radio and TTS entries that need the internet: remove them.
+
+    Home Assistant creates them in the background after onboarding, so watch for a while.
+    """
+    deadline = time.monotonic() + settle_s
+    while time.monotonic() < deadline:
+        entries: list[dict[str, Any]] = _call("/api/config/config_entries/entry", token=token)
+        for entry in entries:
+            if entry["domain"] in INTERNET_INTEGRATIONS:
+                req = request.Request(
+                    f"{BASE}/api/config/config_entries/entry/{entry['entry_id']}",
+                    method="DELETE",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                request.urlopen(req, timeout=10).close()
+        time.sleep(1)
 
 
 def main() -> int:
