@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dsmr"
 
@@ -71,10 +78,7 @@ class TelegramServer:
 
     async def wait_connected(self, count: int = 1) -> None:
         """Wait until at least ``count`` clients connected in total."""
-        async with asyncio.timeout(5):
-            while self.connections < count:
-                self._connected.clear()
-                await self._connected.wait()
+        await wait_for(lambda: self.connections >= count)
 
     async def send(self, data: bytes, *, chunk: int | None = None) -> None:
         """Send to every client, whole or in chunks of ``chunk`` bytes with a flush between."""
@@ -100,3 +104,32 @@ class TelegramServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+def meter_entry(data: dict[str, Any], title: str = "P1 meter") -> MockConfigEntry:
+    """The hub entry with one P1 meter subentry."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Open HEM",
+        data={CONF_CONNECTION: "3x25"},
+        version=1,
+        minor_version=1,
+        subentries_data=[
+            ConfigSubentryData(
+                data=data, subentry_type="p1_meter", title=title, unique_id=f"test:{title}"
+            )
+        ],
+    )
+
+
+async def wait_for(predicate: Callable[[], object], rounds: int = 20000) -> None:
+    """Let the loop run (real sockets) until predicate() is true.
+
+    Counts loop rounds instead of seconds: under ``freezer`` the loop's clock stands still,
+    so timeouts and sleeps would never end; ``sleep(0)`` still polls the sockets.
+    """
+    for _ in range(rounds):
+        if predicate():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not reached")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+)
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -13,6 +20,8 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
+from .p1_config_flow import P1MeterSubentryFlow
+from .p1_const import SUBENTRY_P1_METER
 
 
 def _household_schema(connection: str) -> probatio.Schema:
@@ -35,6 +44,14 @@ class OpenHemConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Devices and meters are subentries of the hub: P1 meters first."""
+        return {SUBENTRY_P1_METER: P1MeterSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the household's grid connection; the default fits most Dutch homes."""

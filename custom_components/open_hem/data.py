@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
+
+if TYPE_CHECKING:
+    from .p1_coordinator import P1Coordinator
 
 
 @dataclass(kw_only=True)
@@ -14,6 +18,8 @@ class OpenHemData:
     """What the running integration shares between its platforms and services."""
 
     connection: str
+    # One per P1 meter subentry, by subentry id.
+    meters: dict[str, P1Coordinator] = field(default_factory=dict)
 
     @property
     def connection_limit_w(self) -> int:
