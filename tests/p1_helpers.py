@@ -103,6 +103,7 @@ class TelegramServer:
         await self.drop()
         if self._server is not None:
             self._server.close()
+            self._server.close_clients()
             await self._server.wait_closed()
 
 

@@ -217,10 +217,6 @@ class P1MeterSubentryFlow(ConfigSubentryFlow):
             errors=errors,
         )
 
-    @property
-    def _reconfigure_subentry_id(self) -> str:
-        return self._get_reconfigure_subentry().subentry_id
-
     async def _async_test(self, data: dict[str, Any]) -> str | None:
         """Read the meter once; the error key for the form, or None when it works."""
         source = data[CONF_SOURCE]

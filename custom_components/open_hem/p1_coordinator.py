@@ -98,6 +98,7 @@ class P1Coordinator:
         self._backoff = BACKOFF_START_S
         self._loss_logged = False
         self._stopped = False
+        self._known_fields: set[str] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -159,11 +160,13 @@ class P1Coordinator:
         if changes:
             reading = reading.with_values(**changes)
         self._averager.add(now, {key: getattr(reading, key) for key in POWER_FIELDS})
-        first = self.reading is None
+        fields = reading.values().keys()
+        new_fields = not self._known_fields.issuperset(fields)
+        self._known_fields.update(fields)
         self.reading = reading
         self._mark_alive()
-        if first:
-            # Show the meter's entities right away instead of after the first interval.
+        if new_fields:
+            # A value the meter did not report before: show its entity now, not next interval.
             self._async_tick(None)
 
     @callback
