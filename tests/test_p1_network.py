@@ -10,10 +10,13 @@ import logging
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
 
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.p1_coordinator import P1Coordinator
@@ -270,4 +273,57 @@ async def test_dropped_connection_backoff_is_capped(
     assert set(gaps[6:]) == {60}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]
     assert len(warnings) == 1
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removing_the_meter_stops_it(hass: HomeAssistant, server: TelegramServer) -> None:
+    """Removing the subentry reloads the hub without the meter; its connection closes."""
+    entry = meter_entry(network(server))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await server.wait_connected()
+    await server.send(telegram_bytes(V5))
+    await wait_for(lambda: hass.states.get(IMPORT) is not None)
+    coordinator = coordinator_of(entry)
+    subentry_id = next(iter(entry.subentries))
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: coordinator._protocol is None)
+    assert entry.runtime_data.meters == {}
+    assert hass.states.get(IMPORT) is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_restored_total_bounds_the_next(
+    hass: HomeAssistant, server: TelegramServer
+) -> None:
+    """After a restart, a total below the last recorded state never reaches the entity."""
+    entry = meter_entry(network(server))
+    subentry_id = next(iter(entry.subentries))
+    registry = er.async_get(hass)
+    entry.add_to_hass(hass)
+    registry.async_get_or_create(
+        "sensor", DOMAIN, f"{subentry_id}_energy_import_tariff_1",
+        config_entry=entry, config_subentry_id=subentry_id,
+        suggested_object_id="p1_meter_energy_import_tariff_1",
+    )  # fmt: skip
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.p1_meter_energy_import_tariff_1", "5.0"),
+                {"native_value": 5.0, "native_unit_of_measurement": "kWh"},
+            )
+        ],
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await server.wait_connected()
+    await server.send(telegram_bytes(V5))  # 4.426 kWh on tariff 1: below the restored 5.0
+    await wait_for(lambda: hass.states.get(IMPORT) is not None)
+    await hass.async_block_till_done()
+    # The entity keeps the restored 5.0 instead of stepping back (a false meter reset).
+    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "5.0"
+    await server.send(telegram_bytes(V5))
+    await wait_for(lambda: coordinator_of(entry).guard.dropped == 1)
+    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "5.0"
     await hass.config_entries.async_unload(entry.entry_id)

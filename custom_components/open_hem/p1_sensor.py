@@ -192,7 +192,13 @@ def _value(coordinator: P1Coordinator, description: P1SensorDescription) -> Any:
         return coordinator.power.get(description.field)
     if coordinator.reading is None:
         return None
-    return getattr(coordinator.reading, description.field)
+    value = getattr(coordinator.reading, description.field)
+    if description.field in TOTAL_FIELDS and value is not None:
+        # Never below what was already shown (e.g. the state restored after a restart).
+        highest = coordinator.guard.highest(description.field)
+        if highest is not None and value < highest:
+            return highest
+    return value
 
 
 def _device_info(
@@ -299,6 +305,7 @@ class P1Sensor(RestoreSensor, SensorEntity):
         last = await self.async_get_last_sensor_data() if field in TOTAL_FIELDS else None
         if last is not None and isinstance(last.native_value, int | float):
             self.coordinator.guard.check(field, float(last.native_value))
+            self._update_from_coordinator()
         self.async_on_remove(self.coordinator.async_add_listener(self._handle_update))
 
     @property

@@ -73,6 +73,10 @@ class TotalGuard:
         self._highest: dict[str, float] = {}
         self.dropped = 0
 
+    def highest(self, key: str) -> float | None:
+        """The highest value passed for this key (None if none yet)."""
+        return self._highest.get(key)
+
     def check(self, key: str, value: float | None) -> float | None:
         """The value if it is not below the highest seen for this key, else None (counted)."""
         if value is None:
