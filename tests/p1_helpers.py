@@ -123,7 +123,7 @@ def meter_entry(data: dict[str, Any], title: str = "P1 meter") -> MockConfigEntr
     )
 
 
-async def wait_for(predicate: Callable[[], object], rounds: int = 20000) -> None:
+async def wait_for(predicate: Callable[[], object], rounds: int = 500_000) -> None:
     """Let the loop run (real sockets) until predicate() is true.
 
     Counts loop rounds instead of seconds: under ``freezer`` the loop's clock stands still,
