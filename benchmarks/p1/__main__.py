@@ -110,6 +110,8 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        # Other work on the machine skews the figures; the 1-minute load at the start says how much.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -121,7 +123,8 @@ def markdown(results: dict[str, Any]) -> str:
         "# P1 benchmark: one telegram from bytes to entity states",
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {m['platform']}, "
-        f"{m['date']}. Command: `python -m benchmarks.p1 --json --write` (from the repository "
+        f"{m['date']}; 1-minute load average {m['load_average_1min']} at the start (the machine "
+        "was shared). Command: `python -m benchmarks.p1 --json --write` (from the repository "
         "root, with the development venv).",
         "",
         "## HA-free pipeline (µs per telegram, median of 5 x 2000, read in 64-byte pieces)",
