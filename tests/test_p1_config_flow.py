@@ -311,4 +311,8 @@ async def test_reconfigure_a_meter(
     assert subentry.data["host"] == "192.168.1.11"
     assert subentry.data["update_interval"] == 30
     assert subentry.title == "HomeWizard P1 meter (192.168.1.11)"
+    # The hub reloaded: the running meter uses the new settings.
+    meter = hub.runtime_data.meters[subentry.subentry_id]
+    assert meter.config["host"] == "192.168.1.11"
+    assert meter.update_interval.total_seconds() == 30
     await hass.config_entries.async_unload(hub.entry_id)
