@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .p1_coordinator import async_start_p1_meters
 from .price_coordinator import async_setup_prices
 from .services import async_setup_services
 
@@ -28,6 +29,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data = OpenHemData.from_entry(entry)
     # Prices load from the cache at once and fetch in the background: setup never waits for them.
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
+    await async_start_p1_meters(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True

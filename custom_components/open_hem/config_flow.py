@@ -10,6 +10,7 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -35,6 +36,8 @@ from .hem.prices.entsoe_client import EntsoeClient
 from .hem.prices.errors import EntsoeAuthError, EntsoeTemporaryError
 from .hem.prices.tariff import ExportMode, defaults_for
 from .hem.prices.zones import BIDDING_ZONES, default_zone, eic
+from .p1_config_flow import P1MeterSubentryFlow
+from .p1_const import SUBENTRY_P1_METER
 from .price_const import (
     CONF_BIDDING_ZONE,
     CONF_ENERGY_TAX,
@@ -118,6 +121,14 @@ class OpenHemConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> OpenHemOptionsFlow:
         """Tariff and display options."""
         return OpenHemOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Devices and meters are subentries of the hub: P1 meters first."""
+        return {SUBENTRY_P1_METER: P1MeterSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the household's grid connection; the default fits most Dutch homes."""

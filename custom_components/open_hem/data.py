@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
 
 if TYPE_CHECKING:
+    from .p1_coordinator import P1Coordinator
     from .price_coordinator import PriceCoordinator
 
 
@@ -20,6 +21,8 @@ class OpenHemData:
     connection: str
     # Day-ahead prices; None when the household chose no price source.
     prices: PriceCoordinator | None = None
+    # One per P1 meter subentry, by subentry id.
+    meters: dict[str, P1Coordinator] = field(default_factory=dict)
 
     @property
     def connection_limit_w(self) -> int:

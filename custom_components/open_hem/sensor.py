@@ -13,6 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
 from .entity import OpenHemHubEntity
+from .p1_sensor import async_setup_p1_sensors
 from .price_sensor import async_add_price_sensors
 
 # Sensors only read runtime data or push from their own sources: no polling limit needed.
@@ -35,6 +36,7 @@ async def async_setup_entry(
     """Set up Open HEM sensors."""
     async_add_entities([ConnectionLimitSensor(entry, CONNECTION_LIMIT)])
     async_add_price_sensors(entry, async_add_entities)
+    async_setup_p1_sensors(hass, entry, async_add_entities)
 
 
 class ConnectionLimitSensor(OpenHemHubEntity, SensorEntity):

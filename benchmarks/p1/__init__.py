@@ -1,0 +1,1 @@
+"""Benchmark: the cost of one P1 telegram from bytes to entity states."""

@@ -1,0 +1,1 @@
+"""P1 smart meter ("inzicht"): telegrams, dongle payloads and HomeWizard, read locally."""

@@ -1,0 +1,357 @@
+"""One P1 meter: its source, its latest reading, averaged power, errors and connection state.
+
+Push-based, one per ``p1_meter`` subentry. Telegrams (or dongle messages, or HomeWizard answers)
+come in whenever the meter sends them; entities are written once per update interval with power
+averaged over that interval and the latest totals. Bad input is counted and logged at debug. No
+valid data for 60 s means the meter is lost: entities go unavailable, one warning is logged, and
+stream sources reconnect with backoff (1 s doubling up to 60 s); one info line on recovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+import logging
+from typing import Any
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .data import OpenHemConfigEntry
+from .hem.p1.averaging import PowerAverager, TotalGuard
+from .hem.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
+from .hem.p1.homewizard import HomeWizardError, fetch_reading
+from .hem.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
+from .hem.p1.serial_tcp import (
+    P1Protocol,
+    SourceError,
+    StreamCallbacks,
+    open_serial,
+    open_tcp,
+)
+from .hem.p1.telegram import TelegramError
+from .p1_const import (
+    BACKOFF_MAX_S,
+    BACKOFF_START_S,
+    CONF_DSMR_VERSION,
+    CONF_HOST,
+    CONF_PAYLOAD_FORMAT,
+    CONF_PORT,
+    CONF_SERIAL_PATH,
+    CONF_SOURCE,
+    CONF_TOPIC,
+    CONF_UPDATE_INTERVAL,
+    DEFAULT_DSMR_VERSION,
+    DEFAULT_UPDATE_INTERVAL_S,
+    HOMEWIZARD_POLL_S,
+    SILENCE_TIMEOUT_S,
+    SOURCE_HOMEWIZARD,
+    SOURCE_MQTT,
+    SOURCE_SERIAL,
+    SUBENTRY_P1_METER,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+WATCHDOG_INTERVAL = timedelta(seconds=5)
+
+
+def mqtt_subscription(topic: str, payload_format: str) -> str:
+    """The topic filter to subscribe to: the raw topic itself, or everything below a prefix."""
+    if payload_format == FORMAT_RAW:
+        return topic
+    return f"{topic.rstrip('/')}/#"
+
+
+class P1Coordinator:
+    """The running state of one P1 meter subentry."""
+
+    def __init__(self, hass: HomeAssistant, subentry: ConfigSubentry) -> None:
+        """Prepare; nothing is opened until async_start."""
+        self.hass = hass
+        self.subentry_id = subentry.subentry_id
+        self.title = subentry.title
+        self.config: dict[str, Any] = dict(subentry.data)
+        self.source: str = self.config[CONF_SOURCE]
+        self.dsmr_version: str = self.config.get(CONF_DSMR_VERSION, DEFAULT_DSMR_VERSION)
+        self.update_interval = timedelta(
+            seconds=int(self.config.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL_S))
+        )
+        self.reading: MeterReading | None = None
+        self.power: dict[str, float] = {}
+        self.errors = 0
+        self.connected = False
+        self.guard = TotalGuard()
+        self._averager = PowerAverager(POWER_FIELDS)
+        self._listeners: list[Callable[[], None]] = []
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._retry: CALLBACK_TYPE | None = None
+        self._protocol: P1Protocol | None = None
+        self._decoder: DongleDecoder | None = None
+        self._last_data: float | None = None
+        self._last_activity = 0.0
+        self._backoff = BACKOFF_START_S
+        self._loss_logged = False
+        self._stopped = False
+        self._known_fields: set[str] = set()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Start reading; never raises for an unreachable meter (it is retried)."""
+        self._last_activity = _now()
+        self._unsubscribe.append(
+            async_track_time_interval(
+                self.hass, self._async_tick, self.update_interval, name="open_hem P1 update"
+            )
+        )
+        self._unsubscribe.append(
+            async_track_time_interval(
+                self.hass, self._async_watchdog, WATCHDOG_INTERVAL, name="open_hem P1 watchdog"
+            )
+        )
+        if self.source == SOURCE_MQTT:
+            # Waiting for MQTT must not hold up Home Assistant's start.
+            self.hass.async_create_background_task(
+                self._async_start_mqtt(), "open_hem P1 MQTT subscribe"
+            )
+        else:
+            self._async_retry(None)
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop everything this meter started."""
+        self._stopped = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
+        if self._protocol is not None:
+            self._protocol.close()
+            self._protocol = None
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` after every update and every change of connection state."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # --- incoming data -------------------------------------------------------------------------
+
+    @callback
+    def async_handle_reading(self, reading: MeterReading) -> None:
+        """A valid reading arrived: guard the totals, feed the averager, mark the meter alive."""
+        now = _now()
+        self._last_data = now
+        self._last_activity = now
+        changes: dict[str, Any] = {}
+        for key in TOTAL_FIELDS:
+            value = getattr(reading, key)
+            if value is not None and self.guard.check(key, value) is None:
+                _LOGGER.debug("%s: %s went backwards to %s, dropped", self.title, key, value)
+                changes[key] = getattr(self.reading, key) if self.reading else None
+        if changes:
+            reading = reading.with_values(**changes)
+        self._averager.add(now, {key: getattr(reading, key) for key in POWER_FIELDS})
+        fields = reading.values().keys()
+        new_fields = not self._known_fields.issuperset(fields)
+        self._known_fields.update(fields)
+        self.reading = reading
+        self._mark_alive()
+        if new_fields:
+            # A value the meter did not report before: show its entity now, not next interval.
+            self._async_tick(None)
+
+    @callback
+    def async_handle_error(self, kind: str) -> None:
+        """Count a telegram or payload that could not be used (logged at debug by the reader)."""
+        self.errors += 1
+
+    # --- entities ------------------------------------------------------------------------------
+
+    @callback
+    def _async_tick(self, _now_dt: datetime | None) -> None:
+        """Once per update interval: average the power and let the entities write their state."""
+        if self.connected:
+            self.power = self._averager.flush(_now())
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # --- connection state ----------------------------------------------------------------------
+
+    def _mark_alive(self) -> None:
+        self._backoff = BACKOFF_START_S
+        if self.connected:
+            return
+        self.connected = True
+        if self._loss_logged:
+            _LOGGER.info("P1 meter %s is sending data again", self.title)
+            self._loss_logged = False
+        self._notify()
+
+    def _mark_lost(self, reason: str) -> None:
+        was_connected = self.connected
+        self.connected = False
+        self._averager.reset()
+        self.power = {}
+        if not self._loss_logged:
+            _LOGGER.warning("P1 meter %s: %s; retrying in the background", self.title, reason)
+            self._loss_logged = True
+        else:
+            _LOGGER.debug("P1 meter %s still unreachable: %s", self.title, reason)
+        if was_connected:
+            self._notify()
+
+    @callback
+    def _async_watchdog(self, _now_dt: datetime) -> None:
+        """Silence for 60 s: the meter is lost; an open stream is closed and reopened."""
+        now = _now()
+        if now - self._last_activity < SILENCE_TIMEOUT_S:
+            return
+        if self.connected or not self._loss_logged:
+            self._mark_lost(f"no data for {SILENCE_TIMEOUT_S} s")
+        if self._protocol is not None:
+            # connection_lost schedules the reconnect.
+            self._protocol.close()
+        self._last_activity = now
+
+    def _schedule(self, delay: float) -> None:
+        if self._stopped:
+            return
+        if self._retry is not None:
+            self._retry()
+        self._retry = async_call_later(self.hass, delay, self._async_retry)
+
+    def _schedule_backoff(self) -> None:
+        delay = self._backoff
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX_S)
+        self._schedule(delay)
+
+    @callback
+    def _async_retry(self, _now_dt: datetime | None) -> None:
+        self._retry = None
+        if self.source == SOURCE_HOMEWIZARD:
+            self.hass.async_create_background_task(self._async_poll(), "open_hem P1 poll")
+        else:
+            self.hass.async_create_background_task(self._async_connect(), "open_hem P1 connect")
+
+    # --- serial / network ----------------------------------------------------------------------
+
+    async def _async_connect(self) -> None:
+        callbacks = StreamCallbacks(
+            on_reading=self.async_handle_reading,
+            on_error=self.async_handle_error,
+            on_lost=self._on_stream_lost,
+        )
+        try:
+            if self.source == SOURCE_SERIAL:
+                protocol = await open_serial(
+                    self.config[CONF_SERIAL_PATH], self.dsmr_version, callbacks
+                )
+            else:
+                protocol = await open_tcp(
+                    self.config[CONF_HOST],
+                    int(self.config[CONF_PORT]),
+                    self.dsmr_version,
+                    callbacks,
+                )
+        except SourceError as err:
+            self._mark_lost(f"cannot connect ({err})")
+            self._schedule_backoff()
+            return
+        if self._stopped:
+            protocol.close()
+            return
+        _LOGGER.debug("%s: connected", self.title)
+        self._protocol = protocol
+        self._last_activity = _now()
+
+    @callback
+    def _on_stream_lost(self, exc: Exception | None) -> None:
+        self._protocol = None
+        if self._stopped:
+            return
+        self._mark_lost(f"connection lost ({exc or 'closed by the other side'})")
+        self._schedule_backoff()
+
+    # --- MQTT ----------------------------------------------------------------------------------
+
+    async def _async_start_mqtt(self) -> None:
+        payload_format = self.config[CONF_PAYLOAD_FORMAT]
+        topic: str = self.config[CONF_TOPIC]
+        self._decoder = DongleDecoder(payload_format, self.dsmr_version)
+        prefix = "" if payload_format == FORMAT_RAW else topic.rstrip("/") + "/"
+
+        @callback
+        def on_message(message: mqtt.ReceiveMessage) -> None:
+            assert self._decoder is not None
+            field = message.topic.removeprefix(prefix) if prefix else ""
+            try:
+                payload = message.payload
+                raw = payload if isinstance(payload, str) else bytes(payload)
+                reading = self._decoder.decode(field, raw)
+            except (PayloadError, TelegramError) as err:
+                _LOGGER.debug("%s: unusable MQTT payload on %s: %s", self.title, message.topic, err)
+                self.async_handle_error("payload")
+                return
+            if reading is not None:
+                self.async_handle_reading(reading)
+
+        if not await mqtt.async_wait_for_mqtt_client(self.hass):
+            self._mark_lost("MQTT is not set up")
+            return
+        try:
+            unsubscribe = await mqtt.async_subscribe(
+                self.hass, mqtt_subscription(topic, payload_format), on_message, encoding=None
+            )
+        except HomeAssistantError as err:
+            self._mark_lost(f"cannot subscribe ({err})")
+            return
+        if self._stopped:
+            unsubscribe()
+        else:
+            self._unsubscribe.append(unsubscribe)
+
+    # --- HomeWizard ----------------------------------------------------------------------------
+
+    async def _async_poll(self) -> None:
+        session = async_get_clientsession(self.hass)
+        try:
+            reading = await fetch_reading(session, self.config[CONF_HOST])
+        except HomeWizardError as err:
+            if self._last_data is None or _now() - self._last_data >= SILENCE_TIMEOUT_S:
+                self._mark_lost(f"no answer ({err})")
+                self._schedule_backoff()
+            else:
+                _LOGGER.debug("%s: poll failed: %s", self.title, err)
+                self.async_handle_error("poll")
+                self._schedule(HOMEWIZARD_POLL_S)
+            return
+        self.async_handle_reading(reading)
+        self._schedule(HOMEWIZARD_POLL_S)
+
+
+def _now() -> float:
+    """Seconds on the clock HA's timers (and the tests' time travel) use."""
+    return dt_util.utcnow().timestamp()
+
+
+async def async_start_p1_meters(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
+    """Start a coordinator for every P1 meter subentry; stop them when the entry unloads."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != SUBENTRY_P1_METER:
+            continue
+        coordinator = P1Coordinator(hass, subentry)
+        entry.runtime_data.meters[subentry.subentry_id] = coordinator
+        entry.async_on_unload(coordinator.async_stop)
+        await coordinator.async_start()

@@ -1,0 +1,128 @@
+"""P1 meters over Home Assistant's own MQTT integration: raw telegrams and dongle formats."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_fire_mqtt_message,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from tests.p1_helpers import V5, meter_entry, telegram_text
+
+IMPORT = "sensor.p1_meter_energy_import"
+
+
+def mqtt_data(topic: str, payload_format: str, version: str = "5") -> dict[str, object]:
+    """Subentry data for an MQTT meter."""
+    return {
+        "source": "mqtt",
+        "topic": topic,
+        "payload_format": payload_format,
+        "dsmr_version": version,
+        "update_interval": 5,
+    }
+
+
+async def setup(hass: HomeAssistant, data: dict[str, object]) -> object:
+    """Set up the hub with one MQTT meter."""
+    entry = meter_entry(data)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_raw_telegram_topic(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ESPHome's telegram text sensor: parsed, CRC-checked; silence makes it unavailable."""
+    entry = await setup(hass, mqtt_data("p1reader/sensor/telegram/state", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", "garbage")
+    async_fire_mqtt_message(
+        hass, "p1reader/sensor/telegram/state", telegram_text(V5).replace("0.244", "0.245")
+    )
+    assert coordinator.errors == 2
+    async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", telegram_text(V5))
+    await hass.async_block_till_done()
+    assert hass.states.get(IMPORT).state == "6.825"
+    assert hass.states.get("sensor.p1_meter_power_import").state == "244.0"
+    assert hass.states.get("sensor.gas_meter_gas").state == "0.107"
+
+    for _ in range(13):
+        freezer.tick(timedelta(seconds=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(IMPORT).state == STATE_UNAVAILABLE
+    async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", telegram_text(V5))
+    await hass.async_block_till_done()
+    assert hass.states.get(IMPORT).state == "6.825"
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]
+    assert len([r for r in caplog.records if "again" in r.message]) == 1
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_smart_stuff_dongle(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
+    """P1-Dongle-Pro per-field topics: energy_delivered is IMPORT; JSON on <prefix>/all too."""
+    entry = await setup(hass, mqtt_data("P1-Dongle-Pro", "smart_stuff"))
+    async_fire_mqtt_message(hass, "P1-Dongle-Pro/energy_delivered_tariff1", "100.5")
+    async_fire_mqtt_message(hass, "P1-Dongle-Pro/energy_delivered_tariff2", "200.25")
+    async_fire_mqtt_message(hass, "P1-Dongle-Pro/energy_returned_tariff1", "7")
+    async_fire_mqtt_message(hass, "P1-Dongle-Pro/energy_returned_tariff2", "3")
+    async_fire_mqtt_message(hass, "P1-Dongle-Pro/power_delivered", "not a number")
+    await hass.async_block_till_done()
+    assert hass.states.get(IMPORT).state == "300.75"
+    assert hass.states.get("sensor.p1_meter_energy_export").state == "10.0"
+    async_fire_mqtt_message(
+        hass,
+        "P1-Dongle-Pro/all",
+        json.dumps({"energy_delivered_tariff1": 101.0, "power_delivered": 1.5}),
+    )
+    await hass.async_block_till_done()
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    assert coordinator.errors == 1
+    assert coordinator.reading.import_total_kwh == 301.25
+    assert coordinator.reading.power_import_w == 1500.0
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_plan_d_dongle(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
+    """plan-d-io: consumption/injection in JSON with units."""
+    entry = await setup(hass, mqtt_data("data/devices/utility_meter", "plan_d", "5B"))
+    async_fire_mqtt_message(
+        hass,
+        "data/devices/utility_meter/total_energy_consumed",
+        '{"unit": "kWh", "value": 1234.5, "timestamp": 1700000000}',
+    )
+    async_fire_mqtt_message(
+        hass, "data/devices/utility_meter/active_power_consumption", '{"unit": "kW", "value": 2}'
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(IMPORT).state == "1234.5"
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+async def test_mqtt_missing_at_runtime(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A meter whose MQTT integration is gone does not break the hub; it says so once."""
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    assert not coordinator.connected
+    assert "MQTT is not set up" in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
