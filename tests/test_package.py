@@ -31,7 +31,7 @@ async def test_home_assistant_loads_the_manifest(hass: HomeAssistant) -> None:
     assert integration.config_flow is True
     assert integration.integration_type == "hub"
     assert integration.single_config_entry is True
-    assert "mqtt" in integration.after_dependencies
+    assert {"mqtt", "nordpool", "energyzero"} <= set(integration.after_dependencies)
 
 
 def test_manifest_has_what_custom_integrations_and_hacs_need() -> None:
