@@ -1,0 +1,237 @@
+"""HiGHS runs, and binaries only where a disjunction can bind.
+
+Every model solved here is a relaxation of the true mixed-integer model: the disjunctions
+"never charge and discharge at once", "never import and export at once" and "off or at least
+the minimum power" are dropped except in the slots listed in :class:`Extras`. When the
+relaxation's solution satisfies every disjunction anyway it is feasible for the true model,
+hence optimal for it (within the MIP gap). Otherwise the offending slots get a binary (or a
+semi-continuous column) and the relaxation is solved again. After a few rounds every slot
+that may need one gets it, which is the full model.
+
+Import and export at once is never needed where the import price is at least the export
+price: netting both down by the same amount changes nothing but lowers cost, export and
+import, so it is done afterwards (:func:`net_grid`) instead of with binaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import time
+
+import highspy
+import numpy as np
+
+from .model import BaseModel, Extras, Index, to_highs_lp
+from .problem import FloatArray, Problem
+
+MIP_REL_GAP = 1e-5
+"""Relative MIP gap (the issue asks for <= 1e-4)."""
+RANDOM_SEED = 20250610
+TOL_W = 1e-3
+"""Power below this (W) counts as zero when checking disjunctions."""
+MAX_ROUNDS = 6
+
+
+@dataclass
+class RunStats:
+    """Accumulated timing and size figures of one plan."""
+
+    build_s: float = 0.0
+    solve_s: float = 0.0
+    solves: int = 0
+    binaries: int = 0
+    rounds: int = 0
+    mip_gap: float = 0.0
+    time_limit_hit: bool = False
+
+
+@dataclass
+class Disjunctions:
+    """The slots that carry a binary or a semi-continuous column, per device."""
+
+    battery: list[set[int]]
+    v2g: list[set[int]]
+    ev_min: list[set[int]]
+    hp_min: list[set[int]]
+    grid: set[int] = field(default_factory=set)
+
+    @classmethod
+    def empty(cls, index: Index) -> Disjunctions:
+        return cls(
+            [set() for _ in index.batteries],
+            [set() for _ in index.evs],
+            [set() for _ in index.evs],
+            [set() for _ in index.heat_pumps],
+        )
+
+    def extras(self, p: Problem, index: Index) -> Extras:
+        ex = Extras()
+
+        def arr(s: set[int]) -> np.ndarray:  # type: ignore[type-arg]
+            return np.array(sorted(s), dtype=np.int64)
+
+        for bat, cols, s in zip(p.batteries, index.batteries, self.battery, strict=True):
+            if s:
+                a = arr(s)
+                ex.split.append(
+                    (
+                        cols.charge[a],
+                        cols.discharge[a],
+                        np.full(len(a), bat.max_charge_w),
+                        np.full(len(a), bat.max_discharge_w),
+                    )
+                )
+        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
+            if s and cols.discharge is not None:
+                a = arr(s)
+                ex.split.append(
+                    (cols.charge[a], cols.discharge[a], cols.ub[a], np.full(len(a), ev.v2g_max_w))
+                )
+            if smin:
+                a = arr(smin)
+                ex.semicont.append((cols.charge[a], np.full(len(a), ev.min_w)))
+        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
+            if s:
+                a = arr(s)
+                ex.semicont.append((hcols.power[a], np.full(len(a), hp.min_w)))
+        if self.grid:
+            a = arr(self.grid)
+            ex.split.append((index.imp[a], index.exp[a], index.fuse_imp[a], index.fuse_exp[a]))
+        return ex
+
+    def add_violations(self, p: Problem, index: Index, x: FloatArray) -> bool:
+        """Record slots where ``x`` breaks a disjunction; True if any were new."""
+        new = False
+
+        def both(a: np.ndarray, b: np.ndarray) -> set[int]:  # type: ignore[type-arg]
+            return set(np.flatnonzero((x[a] > TOL_W) & (x[b] > TOL_W)).tolist())
+
+        def between(a: np.ndarray, lo: float) -> set[int]:  # type: ignore[type-arg]
+            v = x[a]
+            return set(np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)).tolist())
+
+        def merge(target: set[int], found: set[int]) -> bool:
+            extra = found - target
+            target |= extra
+            return bool(extra)
+
+        for cols, s in zip(index.batteries, self.battery, strict=True):
+            new |= merge(s, both(cols.charge, cols.discharge))
+        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
+            if cols.discharge is not None:
+                new |= merge(s, both(cols.charge, cols.discharge))
+            if ev.min_w > 0:
+                new |= merge(smin, between(cols.charge, ev.min_w))
+        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
+            if hp.min_w > 0 and hcols.on is None:
+                new |= merge(s, between(hcols.power, hp.min_w))
+        grid_both = both(index.imp, index.exp)
+        cheap = set(np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist())
+        new |= merge(self.grid, grid_both & cheap)
+        return new
+
+    def fill_all(self, p: Problem, index: Index) -> None:
+        """The full model: a binary in every slot where a disjunction could matter."""
+        n = index.n
+        for s in self.battery:
+            s |= set(range(n))
+        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
+            window = set(np.flatnonzero(cols.ub > 0).tolist())
+            if cols.discharge is not None:
+                s |= window
+            if ev.min_w > 0:
+                smin |= window
+        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
+            if hp.min_w > 0 and hcols.on is None:
+                s |= set(np.flatnonzero(hcols.ub > 0).tolist())
+        self.grid |= set(
+            np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
+        )
+
+
+@dataclass
+class Outcome:
+    x: FloatArray | None
+    status: str  # "optimal", "time_limit", "failed"
+    objective: float
+
+
+def run_highs(
+    lp: highspy.HighsLp, time_limit_s: float, mip_rel_gap: float, stats: RunStats
+) -> Outcome:
+    """One cold HiGHS run: deterministic (one thread, fixed seed), quiet, time-limited."""
+    t0 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", RANDOM_SEED)
+    h.setOptionValue("mip_rel_gap", mip_rel_gap)
+    h.setOptionValue("time_limit", max(1e-3, time_limit_s))
+    h.passModel(lp)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    stats.build_s += t1 - t0
+    stats.solve_s += t2 - t1
+    stats.solves += 1
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = bool(info.primal_solution_status == 2)  # kSolutionStatusFeasible
+    if has_sol and lp.integrality_:
+        stats.mip_gap = max(stats.mip_gap, float(info.mip_gap))
+    if status == highspy.HighsModelStatus.kOptimal:
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        return Outcome(x, "optimal", float(info.objective_function_value))
+    if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
+        stats.time_limit_hit = True
+        if has_sol:
+            x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+            return Outcome(x, "time_limit", float(info.objective_function_value))
+    return Outcome(None, "failed", float("nan"))
+
+
+def solve_relaxed(
+    p: Problem,
+    base: BaseModel,
+    index: Index,
+    dis: Disjunctions,
+    cost: FloatArray,
+    fixed_rows: list[tuple[FloatArray, float]],
+    deadline: float,
+    stats: RunStats,
+    mip_rel_gap: float = MIP_REL_GAP,
+) -> Outcome:
+    """Minimise ``cost`` with binaries added until every disjunction holds."""
+    rounds = 0
+    while True:
+        t0 = time.perf_counter()
+        lp = to_highs_lp(base, index, dis.extras(p, index), cost, fixed_rows)
+        stats.build_s += time.perf_counter() - t0
+        stats.binaries = max(stats.binaries, dis.extras(p, index).count + _n_int(index))
+        out = run_highs(lp, deadline - time.perf_counter(), mip_rel_gap, stats)
+        stats.rounds += 1
+        if out.x is None:
+            return out
+        x = out.x[: base.ncol]
+        if not dis.add_violations(p, index, x) or rounds > MAX_ROUNDS:
+            return Outcome(x, out.status, out.objective)
+        if out.status != "optimal" or time.perf_counter() >= deadline:
+            return Outcome(None, "time_limit", float("nan"))
+        rounds += 1
+        if rounds == MAX_ROUNDS:
+            dis.fill_all(p, index)
+
+
+def _n_int(index: Index) -> int:
+    return sum(len(c) for c in index.integer_cols)
+
+
+def net_grid(p: Problem, index: Index, x: FloatArray) -> FloatArray:
+    """Remove simultaneous import and export where import costs at least what export pays."""
+    x = x.copy()
+    both = np.minimum(x[index.imp], x[index.exp])
+    ok = np.asarray(p.import_price) >= np.asarray(p.export_price)
+    m = np.where(ok, both, 0.0)
+    x[index.imp] -= m
+    x[index.exp] -= m
+    return x
