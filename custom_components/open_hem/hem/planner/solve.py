@@ -30,6 +30,7 @@ RANDOM_SEED = 20250610
 TOL_W = 1e-3
 """Power below this (W) counts as zero when checking disjunctions."""
 MAX_ROUNDS = 6
+MAX_DIVES = 24
 
 
 @dataclass
@@ -156,28 +157,25 @@ class Outcome:
     objective: float
 
 
-def run_highs(
-    lp: highspy.HighsLp, time_limit_s: float, mip_rel_gap: float, stats: RunStats
-) -> Outcome:
-    """One cold HiGHS run: deterministic (one thread, fixed seed), quiet, time-limited."""
-    t0 = time.perf_counter()
+def _new_highs(time_limit_s: float, mip_rel_gap: float) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", RANDOM_SEED)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
     h.setOptionValue("time_limit", max(1e-3, time_limit_s))
-    h.passModel(lp)
+    return h
+
+
+def _run(h: highspy.Highs, is_mip: bool, stats: RunStats) -> Outcome:
     t1 = time.perf_counter()
     h.run()
-    t2 = time.perf_counter()
-    stats.build_s += t1 - t0
-    stats.solve_s += t2 - t1
+    stats.solve_s += time.perf_counter() - t1
     stats.solves += 1
     status = h.getModelStatus()
     info = h.getInfo()
     has_sol = bool(info.primal_solution_status == 2)  # kSolutionStatusFeasible
-    if has_sol and lp.integrality_:
+    if has_sol and is_mip:
         stats.mip_gap = max(stats.mip_gap, float(info.mip_gap))
     if status == highspy.HighsModelStatus.kOptimal:
         x = np.asarray(h.getSolution().col_value, dtype=np.float64)
@@ -188,6 +186,108 @@ def run_highs(
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
             return Outcome(x, "time_limit", float(info.objective_function_value))
     return Outcome(None, "failed", float("nan"))
+
+
+def run_highs(
+    lp: highspy.HighsLp, time_limit_s: float, mip_rel_gap: float, stats: RunStats
+) -> tuple[highspy.Highs, Outcome]:
+    """One cold HiGHS run: deterministic (one thread, fixed seed), quiet, time-limited."""
+    t0 = time.perf_counter()
+    h = _new_highs(time_limit_s, mip_rel_gap)
+    h.passModel(lp)
+    stats.build_s += time.perf_counter() - t0
+    return h, _run(h, bool(lp.integrality_), stats)
+
+
+type Branch = tuple[int, float, float]
+"""(column, lower, upper): one side of a disjunction as column bounds."""
+
+
+def _violations(
+    p: Problem, index: Index, x: FloatArray, upper: FloatArray
+) -> list[tuple[Branch, Branch]]:
+    """Each broken disjunction in ``x`` as its two sides, the nearer side first."""
+    found: list[tuple[Branch, Branch]] = []
+
+    def split(a: np.ndarray, b: np.ndarray, slots: np.ndarray | None = None) -> None:  # type: ignore[type-arg]
+        bad = (x[a] > TOL_W) & (x[b] > TOL_W)
+        if slots is not None:
+            bad &= slots
+        for t in np.flatnonzero(bad):
+            ca, cb = int(a[t]), int(b[t])
+            za: Branch = (ca, 0.0, 0.0)
+            zb: Branch = (cb, 0.0, 0.0)
+            found.append((za, zb) if x[ca] < x[cb] else (zb, za))
+
+    def semi(a: np.ndarray, lo: float) -> None:  # type: ignore[type-arg]
+        v = x[a]
+        for t in np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)):
+            c = int(a[t])
+            on: Branch = (c, lo, float(upper[c]))
+            off: Branch = (c, 0.0, 0.0)
+            found.append((on, off) if v[t] >= lo / 2 else (off, on))
+
+    for cols in index.batteries:
+        split(cols.charge, cols.discharge)
+    for ev, ec in zip(p.evs, index.evs, strict=True):
+        if ec.discharge is not None:
+            split(ec.charge, ec.discharge)
+        if ev.min_w > 0:
+            semi(ec.charge, ev.min_w)
+    for hp, hc in zip(p.heat_pumps, index.heat_pumps, strict=True):
+        if hp.min_w > 0 and hc.on is None:
+            semi(hc.power, hp.min_w)
+    split(index.imp, index.exp, np.asarray(p.import_price) < np.asarray(p.export_price))
+    return found
+
+
+def _dive(
+    p: Problem,
+    index: Index,
+    h: highspy.Highs,
+    lp: highspy.HighsLp,
+    first: Outcome,
+    stats: RunStats,
+    mip_rel_gap: float,
+    deadline: float,
+) -> Outcome | None:
+    """A small depth-first search over the broken disjunctions, on warm-started LPs.
+
+    The first LP's objective is a lower bound for the true model, so any solution that
+    satisfies every disjunction within the gap of that bound is proven optimal; branches
+    that leave the gap are cut. Gives up (returns None) after ``MAX_DIVES`` LP solves.
+    """
+    assert first.x is not None
+    limit = first.objective + mip_rel_gap * max(abs(first.objective), 1e-9)
+    lower = np.array(lp.col_lower_, dtype=np.float64)
+    upper = np.array(lp.col_upper_, dtype=np.float64)
+    budget = [MAX_DIVES]
+
+    def set_bounds(col: int, lo: float, hi: float) -> None:
+        idx = np.array([col], dtype=np.int32)
+        h.changeColsBounds(1, idx, np.array([lo]), np.array([hi]))
+
+    def search(x: FloatArray, objective: float) -> Outcome | None:
+        viol = _violations(p, index, x, upper)
+        if not viol:
+            return Outcome(x, "optimal", objective)
+        for col, lo, hi in viol[0]:
+            if budget[0] <= 0 or time.perf_counter() >= deadline:
+                return None
+            budget[0] -= 1
+            old = (lower[col], upper[col])
+            lower[col], upper[col] = lo, hi
+            set_bounds(col, lo, hi)
+            out = _run(h, False, stats)
+            if out.x is not None and out.status == "optimal" and out.objective <= limit:
+                found = search(out.x, out.objective)
+                if found is not None:
+                    return found
+            lower[col], upper[col] = old
+            set_bounds(col, *old)
+        return None
+
+    return search(first.x, first.objective)
 
 
 def solve_relaxed(
@@ -201,14 +301,20 @@ def solve_relaxed(
     stats: RunStats,
     mip_rel_gap: float = MIP_REL_GAP,
 ) -> Outcome:
-    """Minimise ``cost`` with binaries added until every disjunction holds."""
+    """Minimise ``cost`` under every disjunction, with as few binaries as possible.
+
+    First the relaxation; if it breaks a disjunction, a short warm-started LP dive that
+    rounds it (proven optimal when it stays within the gap of the relaxation); otherwise the
+    offending slots get binaries and the (now mixed-integer) relaxation is solved again.
+    """
     rounds = 0
     while True:
         t0 = time.perf_counter()
-        lp = to_highs_lp(base, index, dis.extras(p, index), cost, fixed_rows)
+        extras = dis.extras(p, index)
+        lp = to_highs_lp(base, index, extras, cost, fixed_rows)
         stats.build_s += time.perf_counter() - t0
-        stats.binaries = max(stats.binaries, dis.extras(p, index).count + _n_int(index))
-        out = run_highs(lp, deadline - time.perf_counter(), mip_rel_gap, stats)
+        stats.binaries = max(stats.binaries, extras.count + _n_int(index))
+        h, out = run_highs(lp, deadline - time.perf_counter(), mip_rel_gap, stats)
         stats.rounds += 1
         if out.x is None:
             return out
@@ -217,6 +323,10 @@ def solve_relaxed(
             return Outcome(x, out.status, out.objective)
         if out.status != "optimal" or time.perf_counter() >= deadline:
             return Outcome(None, "time_limit", float("nan"))
+        if not lp.integrality_:
+            dived = _dive(p, index, h, lp, out, stats, mip_rel_gap, deadline)
+            if dived is not None and dived.x is not None:
+                return Outcome(dived.x[: base.ncol], "optimal", dived.objective)
         rounds += 1
         if rounds == MAX_ROUNDS:
             dis.fill_all(p, index)
