@@ -23,6 +23,7 @@ cost last) a single solve suffices.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import time
 
 import numpy as np
@@ -64,10 +65,20 @@ def _scaled(v: FloatArray) -> FloatArray:
 
 
 def lexicographic(
-    p: Problem, base: BaseModel, index: Index, deadline: float, stats: RunStats
+    p: Problem,
+    base: BaseModel,
+    index: Index,
+    deadline: float,
+    stats: RunStats,
+    *,
+    full_binaries: bool = False,
 ) -> tuple[Outcome, dict[str, float]]:
     """Solve the ladder; returns the final outcome and each rung's value."""
+    # met slack rungs are fixed by zeroing their slack columns (exact, no tolerance)
+    base = replace(base, col_upper=base.col_upper.copy())
     dis = Disjunctions.empty(index)
+    if full_binaries:
+        dis.fill_all(p, index)
     remaining = rung_keys(p)
     raw = {k: base.objective(k) for k in remaining}
     weights = _weights(p)
@@ -95,7 +106,7 @@ def lexicographic(
         value = float(raw[top] @ out.x)
         if len(pre) > 1 and value <= _ZERO:
             # a met slack rung: at its optimum, and ``out`` stays optimal for the rest
-            fix(top, _ZERO)
+            base.col_upper[np.flatnonzero(raw[top])] = 0.0
             continue
         if time.perf_counter() >= deadline:
             out = Outcome(out.x, "time_limit", out.objective)

@@ -385,14 +385,11 @@ def to_highs_lp(
     """The base model + extras + rung-fixing rows (dense objective rows) as a HighsLp."""
     lower = m.col_lower.copy()
     upper = m.col_upper.copy()
-    nb = sum(len(s[0]) for s in extras.split)
+    nb = sum(len(s[0]) for s in extras.split) + sum(len(s[0]) for s in extras.semicont)
     ncol = m.ncol + nb
     integrality = np.zeros(ncol, dtype=np.int64)  # 0 continuous, 1 integer, 2 semi-continuous
     for cols in index.integer_cols:
         integrality[cols] = 1
-    for cols, mins in extras.semicont:
-        lower[cols] = mins
-        integrality[cols] = 2
     starts = [m.row_start]
     idx = [m.row_index]
     val = [m.row_value]
@@ -413,6 +410,20 @@ def to_highs_lp(
         hi = np.stack([np.zeros(len(a)), ub], 1).reshape(-1)
         rlo.append(lo)
         rhi.append(hi)
+        nnz += len(r_idx)
+    for cols, mins in extras.semicont:
+        # off or in [min, ub]: x - ub*z <= 0, x - min*z >= 0 (binaries beat HiGHS's
+        # semi-continuous handling here)
+        z = np.arange(z0, z0 + len(cols), dtype=np.int64)
+        z0 += len(cols)
+        ubs = upper[cols]
+        r_idx = np.stack([cols, z, cols, z], 1).reshape(-1)
+        r_val = np.stack([np.ones(len(cols)), -ubs, np.ones(len(cols)), -mins], 1).reshape(-1)
+        starts.append(nnz + 2 * np.arange(1, 2 * len(cols) + 1, dtype=np.int64))
+        idx.append(r_idx)
+        val.append(r_val)
+        rlo.append(np.stack([np.full(len(cols), -_INF), np.zeros(len(cols))], 1).reshape(-1))
+        rhi.append(np.stack([np.zeros(len(cols)), np.full(len(cols), _INF)], 1).reshape(-1))
         nnz += len(r_idx)
     for coef, rhs in fixed_rows:
         nzc = np.flatnonzero(coef)

@@ -25,18 +25,21 @@ _WH_TOL = 0.5  # Wh: below this an energy wish counts as met
 _K_TOL = 1e-3  # K
 
 
-def plan(problem: Problem, *, time_limit_s: float = 10.0) -> Plan:
+def plan(problem: Problem, *, time_limit_s: float = 10.0, full_binaries: bool = False) -> Plan:
     """Plan ``problem``: an optimal plan under the ladder, or the best found in time.
 
     Never raises for a wish that cannot be met (it is relaxed and reported in ``unmet``);
-    malformed input is rejected when the :class:`Problem` is built.
+    malformed input is rejected when the :class:`Problem` is built. ``full_binaries`` puts a
+    binary in every slot up front (the textbook model; for verification, slower).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     stats = RunStats()
     base_model, index = build(problem)
     stats.build_s += time.perf_counter() - t0
-    out, values = lexicographic(problem, base_model, index, deadline, stats)
+    out, values = lexicographic(
+        problem, base_model, index, deadline, stats, full_binaries=full_binaries
+    )
     ref = baseline(problem)
     if out.x is None:
         return _from_baseline(problem, ref, stats)

@@ -159,7 +159,7 @@ class Ladder:
     """When set, a last rung below everything spreads load over equally good slots with a
     per-household pseudo-random preference (seeded by e.g. a hash of the household id), so
     homes do not all switch on in the same cheap quarter-hour. The cost stays optimal."""
-    tolerance: float = 1e-6
+    tolerance: float = 1e-9
     """Relative slack allowed when a rung's optimum is fixed for the rungs below."""
 
     def __post_init__(self) -> None:
