@@ -27,6 +27,11 @@ import sys
 import time
 from typing import Any
 
+import highspy
+
+from benchmarks.planner.scale import four_device_problem
+from custom_components.open_hem.hem.planner import plan, scenario_from_dict
+
 ROOT = Path(__file__).resolve().parents[2]
 ANCHORS = ROOT.parent / "shared" / "anchors" / "emhass"
 DEFAULT_SCENARIO = ANCHORS / "scenario_48h_15min.json"
@@ -41,8 +46,6 @@ def _rel(path: Path) -> str:
 
 
 def machine() -> dict[str, Any]:
-    import highspy
-
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -51,7 +54,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -63,8 +66,6 @@ def machine() -> dict[str, Any]:
 
 
 def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
-    from custom_components.open_hem.hem.planner import plan, scenario_from_dict
-
     sc = json.loads(scenario.read_text())
     walls, builds, solves = [], [], []
     result = None
@@ -105,7 +106,16 @@ def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
 def run_emhass(python: str, scenario: Path, variant: str, reps: int) -> dict[str, Any]:
     script = ANCHORS / "run_scenario.py"
     proc = subprocess.run(
-        [python, str(script), str(scenario), "--variant", variant, "--reps", str(reps), "--no-gap0"],
+        [
+            python,
+            str(script),
+            str(scenario),
+            "--variant",
+            variant,
+            "--reps",
+            str(reps),
+            "--no-gap0",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -123,9 +133,6 @@ def run_emhass(python: str, scenario: Path, variant: str, reps: int) -> dict[str
 def run_scale(
     scenario: Path, slots: int, reps: int, on_off: bool, time_limit_s: float
 ) -> dict[str, Any]:
-    from benchmarks.planner.scale import four_device_problem
-    from custom_components.open_hem.hem.planner import plan
-
     walls = []
     result = None
     for _ in range(reps):

@@ -8,10 +8,12 @@ end-SOC wish and an EV with a target by 07:00 on the second morning.
 
 from __future__ import annotations
 
+from datetime import datetime
 import json
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from custom_components.open_hem.hem.planner import (
     Battery,
@@ -32,15 +34,13 @@ def four_device_problem(scenario: Path, slots: int, *, on_off: bool = True) -> P
     base_n = int(sc["slots"])
     reps = -(-slots // base_n)
 
-    def tile(key: str) -> np.ndarray:  # type: ignore[type-arg]
+    def tile(key: str) -> NDArray[np.float64]:
         return np.tile(np.asarray(sc[key], dtype=np.float64), reps)[:slots]
-
-    from datetime import datetime
 
     horizon = Horizon(
         datetime.fromisoformat(sc["start"]), slots, int(sc["step_minutes"]), sc["timezone"]
     )
-    per_day = int(round(24 * 60 / horizon.step_minutes))
+    per_day = round(24 * 60 / horizon.step_minutes)
     hours = (np.arange(slots) * horizon.dt_h + 12.0) % 24.0  # the scenario starts at noon
     outdoor = 6.0 + 4.0 * np.sin((hours - 9.0) / 24.0 * 2 * np.pi)
     limit = np.where((hours >= 17) & (hours < 20), 5000.0, 17250.0)  # congestion window

@@ -59,10 +59,10 @@ def baseline(p: Problem) -> BaselineSummary:
         devices.append(DevicePlan(hp.name, "heat_pump", power, temp[1:], "degC"))
 
     for ev in p.evs:
-        s, e = ev.window(n)
+        w0, w1 = ev.window(n)
         power = np.zeros(n)
         left = ev.energy_wh
-        for t in range(s, e):
+        for t in range(w0, w1):
             cap_w = ev.max_w if not ev.solar_only else min(ev.max_w, max(0.0, pv[t] - load[t]))
             if cap_w < ev.min_w or left <= _TOL:
                 continue
@@ -77,7 +77,7 @@ def baseline(p: Problem) -> BaselineSummary:
     net = load - pv
     for bat in p.batteries:
         cap = bat.capacity_wh
-        e = bat.soc_initial * cap
+        e = float(bat.soc_initial * cap)
         emin, emax = bat.soc_min * cap, bat.soc_max * cap
         power = np.zeros(n)
         soc = np.empty(n)
@@ -115,16 +115,22 @@ def baseline(p: Problem) -> BaselineSummary:
             out=np.zeros(n),
             where=curtailable > 0,
         )
-        devices.append(DevicePlan(inv.name, "pv", -(inv.forecast_w - cut * share), None, None, cut * share))
+        devices.append(
+            DevicePlan(inv.name, "pv", -(inv.forecast_w - cut * share), None, None, cut * share)
+        )
     lim_imp, lim_exp = p.grid.limits(n)
     meets_limits = bool(np.all(imp <= lim_imp + 1e-6) and np.all(exp <= lim_exp + 1e-6))
-    imp_eur, exp_eur = grid_cost(imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt)
+    imp_eur, exp_eur = grid_cost(
+        imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt
+    )
     wear = 0.0
     stored = 0.0
     for bat, dev in zip(p.batteries, [d for d in devices if d.kind == "battery"], strict=True):
         wear += float(np.sum(np.maximum(-dev.power_w, 0.0))) * dt / 1000 * bat.wear_cost_eur_per_kwh
         assert dev.state is not None
-        stored += float(dev.state[-1]) * bat.capacity_wh / 1000 * bat.stored_energy_value_eur_per_kwh
+        stored += (
+            float(dev.state[-1]) * bat.capacity_wh / 1000 * bat.stored_energy_value_eur_per_kwh
+        )
     order = {"heat_pump": 2, "ev": 1, "battery": 0, "pv": 3}
     devices.sort(key=lambda d: order[d.kind])
     return BaselineSummary(

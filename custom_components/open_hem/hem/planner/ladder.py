@@ -97,7 +97,9 @@ def lexicographic(
         fixed.append((vec, bound / scale))
 
     def solve(cost: FloatArray) -> Outcome:
-        return solve_relaxed(p, base, index, dis, cost, fixed, deadline, stats)
+        return solve_relaxed(
+            p, base, index, dis, cost=cost, fixed_rows=fixed, deadline=deadline, stats=stats
+        )
 
     out = solve(weighted(_prefix(remaining)))
     while out.x is not None and len(remaining) > 1:

@@ -259,7 +259,9 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
         e0 = bat.soc_initial * cap
         steps = np.arange(1, n + 1) * dt
         lo = np.minimum(bat.soc_min * cap, e0 + steps * bat.max_charge_w * bat.charge_efficiency)
-        hi = np.maximum(bat.soc_max * cap, e0 - steps * bat.max_discharge_w / bat.discharge_efficiency)
+        hi = np.maximum(
+            bat.soc_max * cap, e0 - steps * bat.max_discharge_w / bat.discharge_efficiency
+        )
         e = b.cols(n + 1, np.r_[e0, lo], np.r_[e0, hi])
         b.rows(
             [e[1:], e[:-1], c, d],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 import time
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .baseline import baseline
 from .ladder import lexicographic
@@ -44,10 +47,12 @@ def plan(problem: Problem, *, time_limit_s: float = 10.0, full_binaries: bool = 
     if out.x is None:
         return _from_baseline(problem, ref, stats)
     x = net_grid(problem, index, out.x)
-    return _extract(problem, index, x, out.status, ref, stats, values)
+    return _extract(
+        problem, index=index, x=x, status=out.status, ref=ref, stats=stats, values=values
+    )
 
 
-def _runs(mask: FloatArray) -> list[tuple[int, int]]:
+def _runs(mask: NDArray[Any]) -> list[tuple[int, int]]:
     """[start, end) runs where ``mask`` is true."""
     m = np.r_[False, mask.astype(bool), False]
     d = np.flatnonzero(np.diff(m.astype(np.int8)))
@@ -59,14 +64,13 @@ def _hhmm(p: Problem, a: int, b: int) -> str:
     end = p.horizon.start.astimezone(p.horizon.tz) if b == 0 else None
     last = times[b - 1] if end is None else end
     stop = last.timestamp() + p.horizon.step_minutes * 60
-    from datetime import datetime
-
     stop_t = datetime.fromtimestamp(stop, tz=p.horizon.tz)
     return f"{times[a]:%H:%M}-{stop_t:%H:%M}"
 
 
 def _extract(
     p: Problem,
+    *,
     index: Index,
     x: FloatArray,
     status: str,
@@ -205,7 +209,9 @@ def _extract(
                 )
             )
 
-    imp_eur, exp_eur = grid_cost(imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt)
+    imp_eur, exp_eur = grid_cost(
+        imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt
+    )
     return Plan(
         status=status,
         slot_start=tuple(p.horizon.times_utc()),

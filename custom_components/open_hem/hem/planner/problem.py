@@ -6,6 +6,7 @@ construction, so the model builder can trust shapes and signs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 import enum
@@ -58,7 +59,7 @@ class Horizon:
             raise ValueError("Horizon.start must be timezone-aware")
         if self.slots <= 0:
             raise ValueError("Horizon.slots must be positive")
-        if self.step_minutes <= 0 or 60 % self.step_minutes and self.step_minutes % 60:
+        if self.step_minutes <= 0 or (60 % self.step_minutes and self.step_minutes % 60):
             raise ValueError("Horizon.step_minutes must divide an hour or be whole hours")
         ZoneInfo(self.timezone)  # raises for unknown zones
 
@@ -115,8 +116,8 @@ class GridConnection:
 
     fuse_import_w: float = 17250.0
     fuse_export_w: float = 17250.0
-    import_limit_w: FloatArray | float | None = None
-    export_limit_w: FloatArray | float | None = None
+    import_limit_w: FloatArray | Sequence[float] | float | None = None
+    export_limit_w: FloatArray | Sequence[float] | float | None = None
 
     def __post_init__(self) -> None:
         for name in ("fuse_import_w", "fuse_export_w"):
@@ -204,7 +205,9 @@ class Problem:
             object.__setattr__(self, kind, devs)
             for d in devs:
                 d.check_horizon(n)
-        names = [d.name for kind in ("batteries", "evs", "heat_pumps", "pv") for d in getattr(self, kind)]
+        names = [
+            d.name for kind in ("batteries", "evs", "heat_pumps", "pv") for d in getattr(self, kind)
+        ]
         if len(set(names)) != len(names):
             raise ValueError("device names must be unique")
         self.grid.limits(n)

@@ -18,7 +18,9 @@ from .problem import GridConnection, Horizon, Ladder, Problem
 type Variant = Literal["lp", "milp"]
 
 
-def scenario_from_dict(sc: dict[str, Any], variant: Variant = "lp", ladder: Ladder | None = None) -> Problem:
+def scenario_from_dict(
+    sc: dict[str, Any], variant: Variant = "lp", ladder: Ladder | None = None
+) -> Problem:
     n = int(sc["slots"])
     horizon = Horizon(
         datetime.fromisoformat(sc["start"]),
@@ -32,8 +34,8 @@ def scenario_from_dict(sc: dict[str, Any], variant: Variant = "lp", ladder: Ladd
     grid = GridConnection(
         fuse_import_w=float(imp_lim) if not isinstance(imp_lim, list) else float(max(imp_lim)),
         fuse_export_w=float(exp_lim) if not isinstance(exp_lim, list) else float(max(exp_lim)),
-        import_limit_w=None if not isinstance(imp_lim, list) else imp_lim,  # type: ignore[arg-type]
-        export_limit_w=None if not isinstance(exp_lim, list) else exp_lim,  # type: ignore[arg-type]
+        import_limit_w=None if not isinstance(imp_lim, list) else imp_lim,
+        export_limit_w=None if not isinstance(exp_lim, list) else exp_lim,
     )
     batteries = []
     b = sc.get("battery")
@@ -59,7 +61,9 @@ def scenario_from_dict(sc: dict[str, Any], variant: Variant = "lp", ladder: Ladd
             EVCharger(
                 "ev",
                 max_w=float(ev["max_w"]),
-                min_w=float(ev.get("min_w_when_on_milp_variant", 0.0)) if variant == "milp" else 0.0,
+                min_w=float(ev.get("min_w_when_on_milp_variant", 0.0))
+                if variant == "milp"
+                else 0.0,
                 energy_wh=float(ev["energy_wh"]),
                 available_from_slot=int(ev["available_from_slot"]),
                 deadline_slot=int(ev["deadline_slot_exclusive"]),
@@ -78,6 +82,8 @@ def scenario_from_dict(sc: dict[str, Any], variant: Variant = "lp", ladder: Ladd
     )
 
 
-def load_scenario(path: str | Path, variant: Variant = "lp", ladder: Ladder | None = None) -> Problem:
+def load_scenario(
+    path: str | Path, variant: Variant = "lp", ladder: Ladder | None = None
+) -> Problem:
     """Read a scenario file in the EMHASS-anchor schema."""
     return scenario_from_dict(json.loads(Path(path).read_text()), variant, ladder)

@@ -20,8 +20,9 @@ import time
 
 import highspy
 import numpy as np
+from numpy.typing import NDArray
 
-from .model import BaseModel, Extras, Index, to_highs_lp
+from .model import BaseModel, Extras, Index, IntArray, to_highs_lp
 from .problem import FloatArray, Problem
 
 MIP_REL_GAP = 1e-4
@@ -68,16 +69,16 @@ class Disjunctions:
     def extras(self, p: Problem, index: Index) -> Extras:
         ex = Extras()
 
-        def arr(s: set[int]) -> np.ndarray:  # type: ignore[type-arg]
+        def arr(s: set[int]) -> IntArray:
             return np.array(sorted(s), dtype=np.int64)
 
-        for bat, cols, s in zip(p.batteries, index.batteries, self.battery, strict=True):
+        for bat, bcols, s in zip(p.batteries, index.batteries, self.battery, strict=True):
             if s:
                 a = arr(s)
                 ex.split.append(
                     (
-                        cols.charge[a],
-                        cols.discharge[a],
+                        bcols.charge[a],
+                        bcols.discharge[a],
                         np.full(len(a), bat.max_charge_w),
                         np.full(len(a), bat.max_discharge_w),
                     )
@@ -104,10 +105,10 @@ class Disjunctions:
         """Record slots where ``x`` breaks a disjunction; True if any were new."""
         new = False
 
-        def both(a: np.ndarray, b: np.ndarray) -> set[int]:  # type: ignore[type-arg]
+        def both(a: IntArray, b: IntArray) -> set[int]:
             return set(np.flatnonzero((x[a] > TOL_W) & (x[b] > TOL_W)).tolist())
 
-        def between(a: np.ndarray, lo: float) -> set[int]:  # type: ignore[type-arg]
+        def between(a: IntArray, lo: float) -> set[int]:
             v = x[a]
             return set(np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)).tolist())
 
@@ -116,8 +117,8 @@ class Disjunctions:
             target |= extra
             return bool(extra)
 
-        for cols, s in zip(index.batteries, self.battery, strict=True):
-            new |= merge(s, both(cols.charge, cols.discharge))
+        for bcols, s in zip(index.batteries, self.battery, strict=True):
+            new |= merge(s, both(bcols.charge, bcols.discharge))
         for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
             if cols.discharge is not None:
                 new |= merge(s, both(cols.charge, cols.discharge))
@@ -127,7 +128,9 @@ class Disjunctions:
             if hp.min_w > 0 and hcols.on is None:
                 new |= merge(s, between(hcols.power, hp.min_w))
         grid_both = both(index.imp, index.exp)
-        cheap = set(np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist())
+        cheap = set(
+            np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
+        )
         new |= merge(self.grid, grid_both & cheap)
         return new
 
@@ -135,16 +138,16 @@ class Disjunctions:
         """The full model: a binary in every slot where a disjunction could matter."""
         n = index.n
         for s in self.battery:
-            s |= set(range(n))
+            s.update(range(n))
         for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
             window = set(np.flatnonzero(cols.ub > 0).tolist())
             if cols.discharge is not None:
-                s |= window
+                s.update(window)
             if ev.min_w > 0:
-                smin |= window
+                smin.update(window)
         for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
             if hp.min_w > 0 and hcols.on is None:
-                s |= set(np.flatnonzero(hcols.ub > 0).tolist())
+                s.update(np.flatnonzero(hcols.ub > 0).tolist())
         self.grid |= set(
             np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
         )
@@ -158,7 +161,7 @@ class Outcome:
 
 
 def _new_highs(time_limit_s: float, mip_rel_gap: float) -> highspy.Highs:
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", RANDOM_SEED)
@@ -209,7 +212,7 @@ def _violations(
     """Each broken disjunction in ``x`` as its two sides, the nearer side first."""
     found: list[tuple[Branch, Branch]] = []
 
-    def split(a: np.ndarray, b: np.ndarray, slots: np.ndarray | None = None) -> None:  # type: ignore[type-arg]
+    def split(a: IntArray, b: IntArray, slots: NDArray[np.bool_] | None = None) -> None:
         bad = (x[a] > TOL_W) & (x[b] > TOL_W)
         if slots is not None:
             bad &= slots
@@ -219,7 +222,7 @@ def _violations(
             zb: Branch = (cb, 0.0, 0.0)
             found.append((za, zb) if x[ca] < x[cb] else (zb, za))
 
-    def semi(a: np.ndarray, lo: float) -> None:  # type: ignore[type-arg]
+    def semi(a: IntArray, lo: float) -> None:
         v = x[a]
         for t in np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)):
             c = int(a[t])
@@ -242,6 +245,7 @@ def _violations(
 
 
 def _dive(
+    *,
     p: Problem,
     index: Index,
     h: highspy.Highs,
@@ -295,6 +299,7 @@ def solve_relaxed(
     base: BaseModel,
     index: Index,
     dis: Disjunctions,
+    *,
     cost: FloatArray,
     fixed_rows: list[tuple[FloatArray, float]],
     deadline: float,
@@ -324,7 +329,16 @@ def solve_relaxed(
         if out.status != "optimal" or time.perf_counter() >= deadline:
             return Outcome(None, "time_limit", float("nan"))
         if not lp.integrality_:
-            dived = _dive(p, index, h, lp, out, stats, mip_rel_gap, deadline)
+            dived = _dive(
+                p=p,
+                index=index,
+                h=h,
+                lp=lp,
+                first=out,
+                stats=stats,
+                mip_rel_gap=mip_rel_gap,
+                deadline=deadline,
+            )
             if dived is not None and dived.x is not None:
                 return Outcome(dived.x[: base.ncol], "optimal", dived.objective)
         rounds += 1
