@@ -48,7 +48,7 @@ def four_device_problem(scenario: Path, slots: int, *, on_off: bool = True) -> P
     house = ThermalHouse(
         ua_w_per_k=180.0,
         capacity_wh_per_k=9000.0,
-        t_initial_c=19.5,
+        t_initial_c=20.5,
         comfort_low_c=low,
         comfort_high_c=23.0,
     )

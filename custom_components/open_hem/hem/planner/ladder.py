@@ -118,7 +118,13 @@ def lexicographic(
             best = solve(_scaled(raw[top]))
             if best.x is None:
                 break  # keep the weighted solution (time limit)
-            out, value = best, float(raw[top] @ best.x)
+            opt = float(raw[top] @ best.x)
+            if value <= opt + p.ladder.tolerance * max(abs(opt), 1e-3):
+                # the weighted solution already reaches this rung's optimum, so it is also
+                # optimal for the rest of the prefix under that optimum: no re-solve
+                fix(top, value)
+                continue
+            out, value = best, opt
         fix(top, value)
         nxt = solve(weighted(_prefix(remaining)))
         if nxt.x is None:

@@ -32,6 +32,8 @@ TOL_W = 1e-3
 """Power below this (W) counts as zero when checking disjunctions."""
 MAX_ROUNDS = 6
 MAX_DIVES = 24
+DIVE_REL_GAP = 1e-6
+"""The dive accepts a rounded plan this close to the relaxation's bound (proven optimal)."""
 
 
 @dataclass
@@ -134,23 +136,29 @@ class Disjunctions:
         new |= merge(self.grid, grid_both & cheap)
         return new
 
-    def fill_all(self, p: Problem, index: Index) -> None:
-        """The full model: a binary in every slot where a disjunction could matter."""
+    def fill_all(self, p: Problem, index: Index, *, only_touched: bool = False) -> None:
+        """The full model: a binary in every slot where a disjunction could matter.
+
+        ``only_touched``: only for the devices that already have one (once a device needs
+        binaries at all, one mixed-integer solve with all of them beats several rounds).
+        """
         n = index.n
         for s in self.battery:
-            s.update(range(n))
+            if s or not only_touched:
+                s.update(range(n))
         for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
             window = set(np.flatnonzero(cols.ub > 0).tolist())
-            if cols.discharge is not None:
+            if cols.discharge is not None and (s or not only_touched):
                 s.update(window)
-            if ev.min_w > 0:
+            if ev.min_w > 0 and (smin or not only_touched):
                 smin.update(window)
         for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
-            if hp.min_w > 0 and hcols.on is None:
+            if hp.min_w > 0 and hcols.on is None and (s or not only_touched):
                 s.update(np.flatnonzero(hcols.ub > 0).tolist())
-        self.grid |= set(
-            np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
-        )
+        if self.grid or not only_touched:
+            self.grid |= set(
+                np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
+            )
 
 
 @dataclass
@@ -161,6 +169,7 @@ class Outcome:
 
 
 def _new_highs(time_limit_s: float, mip_rel_gap: float) -> highspy.Highs:
+    """A cold HiGHS: deterministic (one thread, fixed seed), quiet, time-limited."""
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -189,17 +198,6 @@ def _run(h: highspy.Highs, is_mip: bool, stats: RunStats) -> Outcome:
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
             return Outcome(x, "time_limit", float(info.objective_function_value))
     return Outcome(None, "failed", float("nan"))
-
-
-def run_highs(
-    lp: highspy.HighsLp, time_limit_s: float, mip_rel_gap: float, stats: RunStats
-) -> tuple[highspy.Highs, Outcome]:
-    """One cold HiGHS run: deterministic (one thread, fixed seed), quiet, time-limited."""
-    t0 = time.perf_counter()
-    h = _new_highs(time_limit_s, mip_rel_gap)
-    h.passModel(lp)
-    stats.build_s += time.perf_counter() - t0
-    return h, _run(h, bool(lp.integrality_), stats)
 
 
 type Branch = tuple[int, float, float]
@@ -262,7 +260,9 @@ def _dive(
     that leave the gap are cut. Gives up (returns None) after ``MAX_DIVES`` LP solves.
     """
     assert first.x is not None
-    limit = first.objective + mip_rel_gap * max(abs(first.objective), 1e-9)
+    # Prune hard: a loose limit lets the search wander down long branches that never close.
+    gap = min(mip_rel_gap, DIVE_REL_GAP)
+    limit = first.objective + gap * max(abs(first.objective), 1e-9)
     lower = np.array(lp.col_lower_, dtype=np.float64)
     upper = np.array(lp.col_upper_, dtype=np.float64)
     budget = [MAX_DIVES]
@@ -294,6 +294,41 @@ def _dive(
     return search(first.x, first.objective)
 
 
+def _repair(
+    p: Problem,
+    index: Index,
+    h: highspy.Highs,
+    lp: highspy.HighsLp,
+    *,
+    x: FloatArray,
+    stats: RunStats,
+) -> Outcome | None:
+    """A feasible (not necessarily optimal) plan: round every broken disjunction at once and
+    re-solve the LP warm, until none is left. The fallback when the exact search runs out
+    of time."""
+    upper = np.array(lp.col_upper_, dtype=np.float64)
+    for _ in range(MAX_DIVES):
+        viol = _violations(p, index, x, upper)
+        if not viol:
+            return Outcome(x, "time_limit", float(h.getInfo().objective_function_value))
+        cols = np.array([v[0][0] for v in viol], dtype=np.int32)
+        lo = np.array([v[0][1] for v in viol])
+        hi = np.array([v[0][2] for v in viol])
+        h.changeColsBounds(len(cols), cols, lo, hi)
+        out = _run(h, False, stats)
+        if out.x is None or out.status != "optimal":
+            return None
+        x = out.x
+    return None
+
+
+def _start(extras: Extras, x: FloatArray) -> FloatArray:
+    """Values of the extra binaries that match a disjunction-feasible ``x``."""
+    z = [(x[a] > TOL_W).astype(np.float64) for a, _, _, _ in extras.split]
+    z += [(x[c] > TOL_W).astype(np.float64) for c, _ in extras.semicont]
+    return np.concatenate([x, *z]) if z else x
+
+
 def solve_relaxed(
     p: Problem,
     base: BaseModel,
@@ -310,25 +345,44 @@ def solve_relaxed(
 
     First the relaxation; if it breaks a disjunction, a short warm-started LP dive that
     rounds it (proven optimal when it stays within the gap of the relaxation); otherwise the
-    offending slots get binaries and the (now mixed-integer) relaxation is solved again.
+    offending slots get binaries and the (now mixed-integer) relaxation is solved again,
+    started from a rounded feasible plan, which is also what is returned if time runs out.
     """
     rounds = 0
+    fallback: Outcome | None = None
+
+    def give_up() -> Outcome:
+        if fallback is not None and fallback.x is not None:
+            stats.time_limit_hit = True
+            return Outcome(fallback.x[: base.ncol], "time_limit", fallback.objective)
+        return Outcome(None, "time_limit", float("nan"))
+
     while True:
         t0 = time.perf_counter()
         extras = dis.extras(p, index)
         lp = to_highs_lp(base, index, extras, cost, fixed_rows)
         stats.build_s += time.perf_counter() - t0
         stats.binaries = max(stats.binaries, extras.count + _n_int(index))
-        h, out = run_highs(lp, deadline - time.perf_counter(), mip_rel_gap, stats)
+        is_mip = bool(lp.integrality_)
+        h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
+        h.passModel(lp)
+        if is_mip and fallback is not None and fallback.x is not None:
+            start = highspy.HighsSolution()
+            start.col_value = _start(extras, fallback.x[: base.ncol]).tolist()
+            h.setSolution(start)
+        stats.build_s += time.perf_counter() - t0
+        out = _run(h, is_mip, stats)
         stats.rounds += 1
         if out.x is None:
-            return out
+            return give_up() if out.status == "time_limit" else out
         x = out.x[: base.ncol]
         if not dis.add_violations(p, index, x) or rounds > MAX_ROUNDS:
+            if out.status != "optimal" and fallback and fallback.objective < out.objective:
+                return give_up()
             return Outcome(x, out.status, out.objective)
         if out.status != "optimal" or time.perf_counter() >= deadline:
-            return Outcome(None, "time_limit", float("nan"))
-        if not lp.integrality_:
+            return give_up()
+        if not is_mip:
             dived = _dive(
                 p=p,
                 index=index,
@@ -341,6 +395,9 @@ def solve_relaxed(
             )
             if dived is not None and dived.x is not None:
                 return Outcome(dived.x[: base.ncol], "optimal", dived.objective)
+            if fallback is None:
+                fallback = _repair(p, index, h, lp, x=out.x, stats=stats)
+            dis.fill_all(p, index, only_touched=True)
         rounds += 1
         if rounds == MAX_ROUNDS:
             dis.fill_all(p, index)
