@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .problem import FloatArray, Horizon, as_array
+from .problem import FloatArray, Horizon, SlotValues, as_array
 
 
 def _check_finite_nonneg(owner: str, **values: float) -> None:
@@ -130,7 +130,8 @@ class EVCharger:
     ``[min_w, max_w]`` (the 6 A minimum: 1380 W on one phase, 4140 W on three). ``solar_only``
     limits charging to the forecast PV surplus over the base load in each slot (a static,
     linear bound: grid energy never goes into the car). ``v2g_max_w > 0`` lets the car feed
-    the home/grid, at most ``v2g_max_energy_wh`` below its arrival level.
+    the home/grid (AC power, ``v2g_efficiency`` from the car's energy), at most
+    ``v2g_max_energy_wh`` below its arrival level and at most that much above its target.
     """
 
     name: str
@@ -209,9 +210,9 @@ class ThermalHouse:
     ua_w_per_k: float
     capacity_wh_per_k: float
     t_initial_c: float
-    comfort_low_c: FloatArray | float
-    comfort_high_c: FloatArray | float
-    gains_w: FloatArray | float = 0.0
+    comfort_low_c: SlotValues
+    comfort_high_c: SlotValues
+    gains_w: SlotValues = 0.0
 
     def __post_init__(self) -> None:
         _check_finite_nonneg("ThermalHouse", ua_w_per_k=self.ua_w_per_k)
@@ -228,11 +229,11 @@ class HotWaterBuffer:
 
     volume_l: float
     t_initial_c: float
-    t_min_c: FloatArray | float
-    t_max_c: FloatArray | float
+    t_min_c: SlotValues
+    t_max_c: SlotValues
     loss_w_per_k: float = 2.0
     ambient_c: float = 18.0
-    draw_w: FloatArray | float = 0.0
+    draw_w: SlotValues = 0.0
 
     def __post_init__(self) -> None:
         _check_finite_nonneg("HotWaterBuffer", loss_w_per_k=self.loss_w_per_k)

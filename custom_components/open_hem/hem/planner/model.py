@@ -300,7 +300,8 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
             kst = b.cols(
                 n + 1,
                 np.r_[0.0, np.full(n, -ev.v2g_max_energy_wh)],
-                np.r_[0.0, np.full(n, ev.energy_wh)],
+                # it may hold up to what it may give back above the target before it leaves
+                np.r_[0.0, np.full(n, ev.energy_wh + ev.v2g_max_energy_wh)],
             )
             b.rows([kst[1:], kst[:-1], pc, q], [1.0, -1.0, -dt, dt / ev.v2g_efficiency], 0.0, 0.0)
             b.row(np.array([kst[n], short[0]]), np.array([1.0, 1.0]), ev.energy_wh, ev.energy_wh)

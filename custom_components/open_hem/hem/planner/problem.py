@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .devices import Battery, EVCharger, HeatPump, PVInverter
 
 type FloatArray = NDArray[np.float64]
+type SlotValues = FloatArray | Sequence[float] | float
+"""Per-slot values: an array, a sequence, or one value for every slot."""
 
 _UTC = ZoneInfo("UTC")
 
