@@ -322,6 +322,33 @@ def _repair(
     return None
 
 
+def _repair_incumbent(
+    p: Problem,
+    index: Index,
+    h: highspy.Highs,
+    lp: highspy.HighsLp,
+    *,
+    x: FloatArray,
+    stats: RunStats,
+) -> Outcome | None:
+    """Make a time-limited mixed-integer incumbent that still breaks a disjunction in a slot
+    without a binary feasible: fix its integers, solve as an LP, then :func:`_repair`."""
+    kinds = np.array([int(v) for v in lp.integrality_])
+    ints = np.flatnonzero(kinds != 0).astype(np.int32)
+    values = np.round(x[ints])
+    h.changeColsBounds(len(ints), ints, values, values)
+    h.changeColsIntegrality(
+        len(ints), ints, np.array([highspy.HighsVarType.kContinuous] * len(ints))
+    )
+    # HiGHS's time limit counts this object's whole life: allow a few more seconds for the
+    # LPs (quick, and a plan beats none)
+    h.setOptionValue("time_limit", h.getRunTime() + 5.0)
+    out = _run(h, False, stats)
+    if out.x is None or out.status != "optimal":
+        return None
+    return _repair(p, index, h, lp, x=out.x, stats=stats)
+
+
 def _start(extras: Extras, x: FloatArray) -> FloatArray:
     """Values of the extra binaries that match a disjunction-feasible ``x``."""
     z = [(x[a] > TOL_W).astype(np.float64) for a, _, _, _ in extras.split]
@@ -381,6 +408,8 @@ def solve_relaxed(
                 return give_up()
             return Outcome(x, out.status, out.objective)
         if out.status != "optimal" or time.perf_counter() >= deadline:
+            if fallback is None and is_mip:
+                fallback = _repair_incumbent(p, index, h, lp, x=out.x, stats=stats)
             return give_up()
         if not is_mip:
             dived = _dive(
