@@ -130,23 +130,27 @@ def run_emhass(python: str, scenario: Path, variant: str, reps: int) -> dict[str
     return {k: r.get(k) for k in keep}
 
 
+HP_VARIANTS: dict[str, tuple[bool, float, str]] = {
+    "hp_modulating": (False, 0.0, "modulating 0-2.5 kW"),
+    "hp_min_power": (False, 700.0, "off or 0.7-2.5 kW (no run/pause times)"),
+    "hp_on_off": (True, 700.0, "on/off, off or 0.7-2.5 kW, min run/pause 2 slots"),
+}
+
+
 def run_scale(
-    scenario: Path, slots: int, reps: int, on_off: bool, time_limit_s: float
+    scenario: Path, slots: int, reps: int, variant: str, time_limit_s: float
 ) -> dict[str, Any]:
+    on_off, hp_min_w, hp = HP_VARIANTS[variant]
     walls = []
     result = None
     for _ in range(reps):
         t0 = time.perf_counter()
-        problem = four_device_problem(scenario, slots, on_off=on_off)
+        problem = four_device_problem(scenario, slots, on_off=on_off, hp_min_w=hp_min_w)
         result = plan(problem, time_limit_s=time_limit_s)
         walls.append(time.perf_counter() - t0)
     assert result is not None
-    hp = (
-        "on/off, min 0.7 kW, min run/pause 2 slots"
-        if on_off
-        else "modulating, off or 0.7-2.5 kW (no run/pause times)"
-    )
     return {
+        "variant": variant,
         "slots": slots,
         "time_limit_s": time_limit_s,
         "devices": f"battery, EV (off or 4.14-11 kW), heat pump ({hp}), PV",
@@ -175,7 +179,9 @@ if stage != "bare":
     from benchmarks.planner.scale import four_device_problem
     from custom_components.open_hem.hem.planner import plan
     if stage == "plan":
-        plan(four_device_problem(Path({scenario!r}), {slots}, on_off=False), time_limit_s=60.0)
+        on_off, hp_min_w = {on_off!r}, {hp_min_w!r}
+        problem = four_device_problem(Path({scenario!r}), {slots}, on_off=on_off, hp_min_w=hp_min_w)
+        plan(problem, time_limit_s={time_limit!r})
 # VmHWM: peak RSS of this process image (ru_maxrss would include the forking parent's)
 for line in open("/proc/self/status"):
     if line.startswith("VmHWM:"):
@@ -183,22 +189,40 @@ for line in open("/proc/self/status"):
 """
 
 
-def run_memory(scenario: Path, slots: int) -> dict[str, Any]:
-    """Peak RSS (VmHWM) of fresh children: bare, after import, after a plan."""
-    kb = {}
-    for stage in ("bare", "import", "plan"):
-        code = _CHILD.format(root=str(ROOT), stage=stage, scenario=str(scenario), slots=slots)
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
-        kb[stage] = int(proc.stdout.strip().splitlines()[-1])
-    return {
+def _child_peak_kb(stage: str, scenario: Path, slots: int, variant: str, limit: float) -> int:
+    on_off, hp_min_w, _ = HP_VARIANTS[variant]
+    code = _CHILD.format(
+        root=str(ROOT),
+        stage=stage,
+        scenario=str(scenario),
+        slots=slots,
+        on_off=on_off,
+        hp_min_w=hp_min_w,
+        time_limit=limit,
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def run_memory(scenario: Path, slots: int, time_limit_s: float) -> dict[str, Any]:
+    """Peak RSS (VmHWM) of fresh children: bare, after import, after one plan per variant."""
+    bare = _child_peak_kb("bare", scenario, slots, "hp_modulating", time_limit_s)
+    imported = _child_peak_kb("import", scenario, slots, "hp_modulating", time_limit_s)
+    out: dict[str, Any] = {
         "slots": slots,
-        "peak_rss_bare_mb": round(kb["bare"] / 1024, 1),
-        "peak_rss_after_import_mb": round(kb["import"] / 1024, 1),
-        "peak_rss_after_plan_mb": round(kb["plan"] / 1024, 1),
-        "plan_above_bare_mb": round((kb["plan"] - kb["bare"]) / 1024, 1),
+        "time_limit_s": time_limit_s,
+        "peak_rss_bare_mb": round(bare / 1024, 1),
+        "peak_rss_after_import_mb": round(imported / 1024, 1),
+        "plans": {},
     }
+    for variant in HP_VARIANTS:
+        kb = _child_peak_kb("plan", scenario, slots, variant, time_limit_s)
+        out["plans"][variant] = {
+            "peak_rss_mb": round(kb / 1024, 1),
+            "above_bare_mb": round((kb - bare) / 1024, 1),
+            "above_import_mb": round((kb - imported) / 1024, 1),
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,12 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = machine()
     if a.scale:
         result["scale"] = [
-            run_scale(scenarios[0], n, a.scale_reps, on_off, a.scale_time_limit)
-            for on_off in (False, True)
+            run_scale(scenarios[0], n, a.scale_reps, variant, a.scale_time_limit)
+            for variant in HP_VARIANTS
             for n in a.scale
         ]
         if a.memory:
-            result["memory"] = run_memory(scenarios[0], max(a.scale))
+            result["memory"] = run_memory(scenarios[0], max(a.scale), a.scale_time_limit)
     text = json.dumps(result, indent=None if a.json else 1)
     if a.out:
         a.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -29,7 +29,9 @@ from custom_components.open_hem.hem.planner import (
 )
 
 
-def four_device_problem(scenario: Path, slots: int, *, on_off: bool = True) -> Problem:
+def four_device_problem(
+    scenario: Path, slots: int, *, on_off: bool = True, hp_min_w: float = 700.0
+) -> Problem:
     sc = json.loads(scenario.read_text())
     base_n = int(sc["slots"])
     reps = -(-slots // base_n)
@@ -55,7 +57,7 @@ def four_device_problem(scenario: Path, slots: int, *, on_off: bool = True) -> P
     hp = HeatPump(
         "heat_pump",
         max_w=2500.0,
-        min_w=700.0,
+        min_w=hp_min_w,
         thermal=house,
         cutoff_outdoor_c=18.0,
         min_run_slots=2 if on_off else 1,
