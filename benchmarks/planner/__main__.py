@@ -174,7 +174,9 @@ _CHILD = """
 import sys
 sys.path.insert(0, {root!r})
 stage = {stage!r}
-if stage != "bare":
+if stage == "numpy":
+    import numpy  # Home Assistant has numpy loaded already
+elif stage != "bare":
     from pathlib import Path
     from benchmarks.planner.scale import four_device_problem
     from custom_components.open_hem.hem.planner import plan
@@ -207,11 +209,13 @@ def _child_peak_kb(stage: str, scenario: Path, slots: int, variant: str, limit: 
 def run_memory(scenario: Path, slots: int, time_limit_s: float) -> dict[str, Any]:
     """Peak RSS (VmHWM) of fresh children: bare, after import, after one plan per variant."""
     bare = _child_peak_kb("bare", scenario, slots, "hp_modulating", time_limit_s)
+    numpy_kb = _child_peak_kb("numpy", scenario, slots, "hp_modulating", time_limit_s)
     imported = _child_peak_kb("import", scenario, slots, "hp_modulating", time_limit_s)
     out: dict[str, Any] = {
         "slots": slots,
         "time_limit_s": time_limit_s,
         "peak_rss_bare_mb": round(bare / 1024, 1),
+        "peak_rss_numpy_mb": round(numpy_kb / 1024, 1),
         "peak_rss_after_import_mb": round(imported / 1024, 1),
         "plans": {},
     }
@@ -220,6 +224,7 @@ def run_memory(scenario: Path, slots: int, time_limit_s: float) -> dict[str, Any
         out["plans"][variant] = {
             "peak_rss_mb": round(kb / 1024, 1),
             "above_bare_mb": round((kb - bare) / 1024, 1),
+            "above_numpy_mb": round((kb - numpy_kb) / 1024, 1),
             "above_import_mb": round((kb - imported) / 1024, 1),
         }
     return out
