@@ -143,13 +143,17 @@ class Disjunctions:
         binaries at all, one mixed-integer solve with all of them beats several rounds).
         """
         n = index.n
+        # Burning energy (charging and discharging at once) pays where energy has a negative
+        # price; elsewhere only the slots already found need a binary.
+        negative = np.minimum(np.asarray(p.import_price), np.asarray(p.export_price)) < 0
+        storage_slots = set(np.flatnonzero(negative).tolist()) if only_touched else set(range(n))
         for s in self.battery:
             if s or not only_touched:
-                s.update(range(n))
+                s.update(storage_slots)
         for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
             window = set(np.flatnonzero(cols.ub > 0).tolist())
             if cols.discharge is not None and (s or not only_touched):
-                s.update(window)
+                s.update(window & storage_slots if only_touched else window)
             if ev.min_w > 0 and (smin or not only_touched):
                 smin.update(window)
         for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
