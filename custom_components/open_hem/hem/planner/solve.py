@@ -353,6 +353,77 @@ def _repair_incumbent(
     return _repair(p, index, h, lp, x=out.x, stats=stats)
 
 
+def _run_pause(
+    on: NDArray[np.bool_], allowed: NDArray[np.bool_], run: int, pause: int, initially_on: bool
+) -> NDArray[np.bool_]:
+    """A greedy on/off pattern near ``on`` that keeps minimum run and pause times: runs are
+    stretched to ``run`` slots, gaps shorter than ``pause`` are filled (both where heating
+    is allowed, else the offending start is dropped)."""
+    out = on & allowed
+    n = len(out)
+    prev = initially_on
+    for i in range(n):
+        if out[i] and not prev:  # a start: keep it on for ``run`` slots
+            end = min(n, i + run)
+            if allowed[i:end].all():
+                out[i:end] = True
+            else:
+                out[i] = False
+        elif not out[i] and prev:  # a stop: stay off for ``pause`` slots, or bridge the gap
+            end = min(n, i + pause)
+            nxt = np.flatnonzero(out[i:end])
+            if nxt.size:
+                j = i + int(nxt[0])
+                if allowed[i:j].all():
+                    out[i:j] = True
+                else:
+                    out[i:end] = False
+        prev = bool(out[i])
+    return out
+
+
+def _on_off_start(
+    p: Problem,
+    index: Index,
+    lp: highspy.HighsLp,
+    *,
+    deadline: float,
+    stats: RunStats,
+) -> tuple[Outcome | None, FloatArray | None]:
+    """A feasible plan to start on/off heat pumps from: the LP relaxation, a greedy on/off
+    pattern that keeps run and pause times, then the LP with that pattern fixed.
+
+    Returns that plan (or None) and the relaxation's solution."""
+    integrality = lp.integrality_
+    lp.integrality_ = []
+    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
+    h.passModel(lp)
+    lp.integrality_ = integrality
+    out = _run(h, False, stats)
+    if out.x is None or out.status != "optimal":
+        return None, None
+    relaxed = out.x
+    cols: list[IntArray] = []
+    values: list[FloatArray] = []
+    for hp, hc in zip(p.heat_pumps, index.heat_pumps, strict=True):
+        if hc.on is None:
+            continue
+        power = out.x[hc.power]
+        want = power > max(hp.min_w / 2, TOL_W)
+        pattern = _run_pause(want, hc.ub > 0, hp.min_run_slots, hp.min_pause_slots, hp.initially_on)
+        cols.append(hc.on)
+        values.append(pattern.astype(np.float64))
+    if not cols:
+        return None, relaxed
+    idx = np.concatenate(cols).astype(np.int32)
+    val = np.concatenate(values)
+    h.changeColsBounds(len(idx), idx, val, val)
+    out = _run(h, False, stats)
+    if out.x is None or out.status != "optimal":
+        return None, relaxed
+    return _repair(p, index, h, lp, x=out.x, stats=stats), relaxed
+
+
 def _start(extras: Extras, x: FloatArray) -> FloatArray:
     """Values of the extra binaries that match a disjunction-feasible ``x``."""
     z = [(x[a] > TOL_W).astype(np.float64) for a, _, _, _ in extras.split]
@@ -395,6 +466,13 @@ def solve_relaxed(
         stats.build_s += time.perf_counter() - t0
         stats.binaries = max(stats.binaries, extras.count + _n_int(index))
         is_mip = bool(lp.integrality_)
+        if is_mip and fallback is None and index.integer_cols:
+            fallback, relaxed = _on_off_start(p, index, lp, deadline=deadline, stats=stats)
+            if relaxed is not None and dis.add_violations(p, index, relaxed[: base.ncol]):
+                # the relaxation already shows where other devices need binaries: add them
+                # now rather than after a first (slow) mixed-integer solve
+                dis.fill_all(p, index, only_touched=True)
+                continue
         h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
         h.passModel(lp)
         if is_mip and fallback is not None and fallback.x is not None:
