@@ -67,8 +67,9 @@ def test_ev_exact_energy_by_deadline_in_cheapest_slots() -> None:
 
 def test_ev_minimum_power_moves_energy_to_a_dearer_slot() -> None:
     # 12 kWh, max 11 kW, min 4 kW: 11 + 1 kWh is not allowed; 8 + 4 costs 8*0.1 + 4*0.2.
-    ev = EVCharger("car", max_w=11000, min_w=4000, energy_wh=12000, available_from_slot=0,
-                   deadline_slot=3)  # fmt: skip
+    ev = EVCharger(
+        "car", max_w=11000, min_w=4000, energy_wh=12000, available_from_slot=0, deadline_slot=3
+    )
     r = plan(hourly(3, import_price=[0.1, 0.2, 0.3], evs=(ev,)))
     power = r.device("car").power_w
     assert set(np.round(power[power > 1e-6])) <= set(np.round(np.arange(4000, 11001, 1.0)))
@@ -105,8 +106,9 @@ def test_heat_pump_preheats_before_price_peak() -> None:
     # the heat pump heats up in the cheap hours before them.
     n = 6
     house = ThermalHouse(100.0, 10000.0, 20.0, comfort_low_c=20.0, comfort_high_c=23.0)
-    hp = HeatPump("hp", max_w=3000, thermal=house, cop_at_7c=3.0, cop_slope_per_k=0.0,
-                  cutoff_outdoor_c=None)  # fmt: skip
+    hp = HeatPump(
+        "hp", max_w=3000, thermal=house, cop_at_7c=3.0, cop_slope_per_k=0.0, cutoff_outdoor_c=None
+    )
     prices = [0.1, 0.1, 0.1, 1.0, 1.0, 1.0]
     r = plan(hourly(n, import_price=prices, outdoor_temp_c=0.0, heat_pumps=(hp,)))
     power = r.device("hp").power_w
@@ -128,8 +130,15 @@ def test_heat_pump_off_above_cutoff() -> None:
 
 def test_heat_pump_min_run_and_pause() -> None:
     house = ThermalHouse(150.0, 8000.0, 20.0, comfort_low_c=19.0, comfort_high_c=23.0)
-    hp = HeatPump("hp", max_w=3000, min_w=1000, thermal=house, min_run_slots=3,
-                  min_pause_slots=2, cutoff_outdoor_c=None)  # fmt: skip
+    hp = HeatPump(
+        "hp",
+        max_w=3000,
+        min_w=1000,
+        thermal=house,
+        min_run_slots=3,
+        min_pause_slots=2,
+        cutoff_outdoor_c=None,
+    )
     prices = [0.3, 0.1, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3]
     r = plan(hourly(10, import_price=prices, outdoor_temp_c=0.0, heat_pumps=(hp,)))
     on = r.device("hp").power_w > 1e-3
@@ -232,12 +241,18 @@ def test_own_production_rung_above_cost_keeps_pv_at_home() -> None:
     # above COST the battery stores the PV instead (100 % efficient: no loss).
     bat = Battery("b", 10000, 5000, 5000, 1.0, 1.0, soc_min=0.0, soc_initial=0.0)
     pv = PVInverter("pv", np.array([3000.0, 0.0]))
-    kw = {"import_price": [0.4, 0.1], "export_price": [0.3, 0.0], "base_load_w": [0, 3000],
-          "batteries": (bat,), "pv": (pv,)}  # fmt: skip
+    kw = {
+        "import_price": [0.4, 0.1],
+        "export_price": [0.3, 0.0],
+        "base_load_w": [0, 3000],
+        "batteries": (bat,),
+        "pv": (pv,),
+    }
     cheap = plan(hourly(2, **kw))
     assert cheap.export_w[0] == pytest.approx(3000.0)
-    own = plan(hourly(2, ladder=Ladder((Rung.GRID, Rung.WISHES, Rung.OWN_PRODUCTION,
-                                         Rung.COST)), **kw))  # fmt: skip
+    own = plan(
+        hourly(2, ladder=Ladder((Rung.GRID, Rung.WISHES, Rung.OWN_PRODUCTION, Rung.COST)), **kw)
+    )
     assert own.export_w[0] == pytest.approx(0.0, abs=0.01)
     assert own.cost.energy_eur == pytest.approx(0.0, abs=1e-5)
     assert cheap.cost.energy_eur == pytest.approx(-0.9 + 0.3, abs=1e-9)
@@ -254,11 +269,20 @@ def test_tie_break_spreads_households_without_changing_cost() -> None:
 
 def test_time_limit_still_returns_a_plan() -> None:
     house = ThermalHouse(150.0, 8000.0, 20.0, comfort_low_c=19.0, comfort_high_c=23.0)
-    hp = HeatPump("hp", max_w=3000, min_w=1000, thermal=house, min_run_slots=3,
-                  min_pause_slots=3, cutoff_outdoor_c=None)  # fmt: skip
+    hp = HeatPump(
+        "hp",
+        max_w=3000,
+        min_w=1000,
+        thermal=house,
+        min_run_slots=3,
+        min_pause_slots=3,
+        cutoff_outdoor_c=None,
+    )
     rng = np.random.default_rng(1)
-    r = plan(hourly(48, import_price=rng.random(48), outdoor_temp_c=0.0, heat_pumps=(hp,)),
-             time_limit_s=0.001)  # fmt: skip
+    r = plan(
+        hourly(48, import_price=rng.random(48), outdoor_temp_c=0.0, heat_pumps=(hp,)),
+        time_limit_s=0.001,
+    )
     assert r.status in {"optimal", "time_limit", "baseline"}
     assert len(r.import_w) == 48
 

@@ -28,8 +28,16 @@ from .builders import hourly
 def test_v2g_covers_the_peak_from_cheap_energy() -> None:
     # Target 10 kWh; the car may give 5 kWh back. Charging 10 + 4/0.9 kWh at 0.10 and
     # feeding the 4 kW peak load beats buying it at 0.50: cost (10 + 4/0.9) * 0.1.
-    ev = EVCharger("car", max_w=11000, energy_wh=10000, available_from_slot=0, deadline_slot=3,
-                   v2g_max_w=5000, v2g_efficiency=0.9, v2g_max_energy_wh=5000)  # fmt: skip
+    ev = EVCharger(
+        "car",
+        max_w=11000,
+        energy_wh=10000,
+        available_from_slot=0,
+        deadline_slot=3,
+        v2g_max_w=5000,
+        v2g_efficiency=0.9,
+        v2g_max_energy_wh=5000,
+    )
     r = plan(hourly(3, import_price=[0.1, 0.1, 0.5], base_load_w=[0, 0, 4000], evs=(ev,)))
     power = r.device("car").power_w
     assert power[2] == pytest.approx(-4000.0, abs=1e-6)
@@ -46,8 +54,9 @@ def test_v2g_off_by_default() -> None:
 
 def test_solar_only_ev_takes_only_pv_surplus_and_reports_the_rest() -> None:
     pv = PVInverter("pv", np.array([0.0, 5000.0, 8000.0]))
-    ev = EVCharger("car", max_w=11000, energy_wh=20000, available_from_slot=0, deadline_slot=3,
-                   solar_only=True)  # fmt: skip
+    ev = EVCharger(
+        "car", max_w=11000, energy_wh=20000, available_from_slot=0, deadline_slot=3, solar_only=True
+    )
     r = plan(hourly(3, base_load_w=[1000] * 3, pv=(pv,), evs=(ev,)))
     np.testing.assert_allclose(r.device("car").power_w, [0, 4000, 7000], atol=1e-6)
     np.testing.assert_allclose(r.import_w, [1000, 0, 0], atol=1e-6)
@@ -60,8 +69,9 @@ def test_hot_water_buffer_heats_in_the_cheapest_slot() -> None:
     # 100 l: 116.28 Wh/K. From 40 to 55 °C by the end of slot 2: 1744.2 Wh of heat, at COP 3
     # 581.4 Wh electric, all in slot 0 (cheapest, 1 kW fits).
     tank = HotWaterBuffer(100.0, 40.0, t_min_c=[40.0, 40.0, 55.0], t_max_c=60.0, loss_w_per_k=0)
-    hp = HeatPump("dhw", max_w=1000, thermal=tank, cop_at_7c=3.0, cop_slope_per_k=0.0,
-                  cutoff_outdoor_c=None)  # fmt: skip
+    hp = HeatPump(
+        "dhw", max_w=1000, thermal=tank, cop_at_7c=3.0, cop_slope_per_k=0.0, cutoff_outdoor_c=None
+    )
     r = plan(hourly(3, import_price=[0.1, 0.2, 0.3], heat_pumps=(hp,)))
     heat_wh = 15 * 100 * 4186 / 3600
     np.testing.assert_allclose(r.device("dhw").power_w, [heat_wh / 3, 0, 0], atol=1e-4)
