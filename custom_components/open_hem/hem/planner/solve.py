@@ -424,6 +424,13 @@ def _on_off_start(
     return _repair(p, index, h, lp, x=out.x, stats=stats), relaxed
 
 
+def _consistent(lp: highspy.HighsLp, out: Outcome) -> bool:
+    """Whether the returned solution has the objective HiGHS reports."""
+    assert out.x is not None
+    value = float(np.dot(np.asarray(lp.col_cost_), out.x))
+    return abs(value - out.objective) <= 1e-7 * max(1.0, abs(out.objective))
+
+
 def _start(extras: Extras, x: FloatArray) -> FloatArray:
     """Values of the extra binaries that match a disjunction-feasible ``x``."""
     z = [(x[a] > TOL_W).astype(np.float64) for a, _, _, _ in extras.split]
@@ -475,12 +482,19 @@ def solve_relaxed(
                 continue
         h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
         h.passModel(lp)
-        if is_mip and fallback is not None and fallback.x is not None:
+        started = is_mip and fallback is not None and fallback.x is not None
+        if started and fallback is not None and fallback.x is not None:
             start = highspy.HighsSolution()
             start.col_value = _start(extras, fallback.x[: base.ncol]).tolist()
             h.setSolution(start)
         stats.build_s += time.perf_counter() - t0
         out = _run(h, is_mip, stats)
+        if started and out.x is not None and not _consistent(lp, out):
+            # Seen with HiGHS 1.16: an optimal status whose returned solution is the start,
+            # not the optimum. Solve again without the start.
+            h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
+            h.passModel(lp)
+            out = _run(h, is_mip, stats)
         stats.rounds += 1
         if out.x is None:
             return give_up() if out.status == "time_limit" else out
