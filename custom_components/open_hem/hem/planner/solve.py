@@ -4,9 +4,17 @@ Every model solved here is a relaxation of the true mixed-integer model: the dis
 "never charge and discharge at once", "never import and export at once" and "off or at least
 the minimum power" are dropped except in the slots listed in :class:`Extras`. When the
 relaxation's solution satisfies every disjunction anyway it is feasible for the true model,
-hence optimal for it (within the MIP gap). Otherwise the offending slots get a binary (or a
-semi-continuous column) and the relaxation is solved again. After a few rounds every slot
-that may need one gets it, which is the full model.
+hence optimal for it (within the MIP gap). Otherwise, in order:
+
+1. a depth-first LP dive (warm-started bound changes) rounds the broken disjunctions; a plan
+   it finds within ``DIVE_REL_GAP`` of the relaxation's bound is proven optimal;
+2. else the devices concerned get binaries (in the slots where they can matter) and the
+   now mixed-integer relaxation is solved, started from a rounded feasible plan; this
+   repeats if other slots break, and after ``MAX_ROUNDS`` every slot gets one (the full
+   model). The rounded plan is what a time limit returns when nothing better was found.
+
+On/off heat pumps (minimum run and pause times) always carry binaries; they start from a
+greedy run/pause-feasible pattern taken from the LP relaxation.
 
 Import and export at once is never needed where the import price is at least the export
 price: netting both down by the same amount changes nothing but lowers cost, export and
