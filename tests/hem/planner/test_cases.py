@@ -33,6 +33,10 @@ def test_two_price_arbitrage_lossless() -> None:
     assert r.cost.energy_eur == pytest.approx(0.80, abs=1e-6)
     assert r.baseline.cost.energy_eur == pytest.approx(1.60, abs=1e-6)
     assert r.saving_eur == pytest.approx(0.80, abs=1e-6)
+    assert r.slot_cost_eur is not None
+    # how the 8 kWh split over the two cheap hours is a tie; the expensive hours cost nothing
+    assert r.slot_cost_eur[:2].sum() == pytest.approx(0.8, abs=1e-6)
+    np.testing.assert_allclose(r.slot_cost_eur[2:], 0.0, atol=1e-9)
     np.testing.assert_allclose(r.import_w[2:], 0.0, atol=1e-6)
 
 

@@ -133,6 +133,8 @@ class Plan:
     baseline: BaselineSummary
     unmet: tuple[UnmetWish, ...]
     figures: SolveFigures
+    slot_cost_eur: FloatArray | None = None
+    """Grid cost per slot (import - export revenue), EUR."""
 
     @property
     def saving_eur(self) -> float:
@@ -159,6 +161,7 @@ class Plan:
                 "meets_wishes": self.baseline.meets_wishes,
             },
             "saving_eur": round(self.saving_eur, 6),
+            "slot_cost_eur": _list(self.slot_cost_eur, 6),
             "unmet": [u.to_dict() for u in self.unmet],
             "figures": {
                 "build_s": round(self.figures.build_s, 6),
@@ -177,3 +180,10 @@ def grid_cost(
     """(import EUR, export revenue EUR)."""
     k = dt_h / 1000.0
     return float(np.dot(import_w, p_imp) * k), float(np.dot(export_w, p_exp) * k)
+
+
+def slot_cost(
+    import_w: FloatArray, export_w: FloatArray, p_imp: FloatArray, p_exp: FloatArray, dt_h: float
+) -> FloatArray:
+    """Grid cost per slot, EUR."""
+    return np.asarray((import_w * p_imp - export_w * p_exp) * dt_h / 1000.0, dtype=np.float64)

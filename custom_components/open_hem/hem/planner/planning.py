@@ -20,6 +20,7 @@ from .plan import (
     SolveFigures,
     UnmetWish,
     grid_cost,
+    slot_cost,
 )
 from .problem import FloatArray, Problem, Rung
 from .solve import RunStats, net_grid
@@ -224,6 +225,9 @@ def _extract(
         figures=SolveFigures(
             stats.build_s, stats.solve_s, stats.solves, stats.binaries, stats.mip_gap, values
         ),
+        slot_cost_eur=slot_cost(
+            imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt
+        ),
     )
 
 
@@ -238,4 +242,11 @@ def _from_baseline(p: Problem, ref: BaselineSummary, stats: RunStats) -> Plan:
         baseline=ref,
         unmet=(),
         figures=SolveFigures(stats.build_s, stats.solve_s, stats.solves, stats.binaries, 0.0),
+        slot_cost_eur=slot_cost(
+            ref.import_w,
+            ref.export_w,
+            np.asarray(p.import_price),
+            np.asarray(p.export_price),
+            p.horizon.dt_h,
+        ),
     )
