@@ -181,14 +181,15 @@ class Ladder:
 class Problem:
     """A planning problem. Per-slot arrays have ``horizon.slots`` values.
 
-    Prices in EUR/kWh (may be negative), powers in W, temperatures in °C.
+    Prices in EUR/kWh (may be negative), powers in W, temperatures in °C. Per-slot fields
+    accept sequences or one value; they are stored as read-only float arrays.
     """
 
     horizon: Horizon
-    import_price: FloatArray
-    export_price: FloatArray
-    base_load_w: FloatArray
-    outdoor_temp_c: FloatArray | float = 10.0
+    import_price: SlotValues
+    export_price: SlotValues
+    base_load_w: SlotValues
+    outdoor_temp_c: SlotValues = 10.0
     grid: GridConnection = field(default_factory=GridConnection)
     batteries: tuple[Battery, ...] = ()
     evs: tuple[EVCharger, ...] = ()
