@@ -133,7 +133,7 @@ class EVCols:
     discharge: IntArray | None  # V2G
     short: IntArray  # 1 column, Wh
     ub: FloatArray  # per-slot upper bound used (solar-only, window)
-    on_off: bool  # needs semi-continuous treatment
+    on_off: bool  # off or at least min_w: needs a binary where the relaxation breaks it
 
 
 @dataclass
@@ -366,7 +366,7 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
 
 @dataclass
 class Extras:
-    """Binaries and semi-continuous columns added on top of the base model."""
+    """Binaries added on top of the base model (only where a disjunction can bind)."""
 
     split: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = field(default_factory=list)
     """(a, b, ub_a, ub_b): per pair a new binary z with a <= ub_a*z, b <= ub_b*(1-z)."""
@@ -390,9 +390,9 @@ def to_highs_lp(
     upper = m.col_upper.copy()
     nb = sum(len(s[0]) for s in extras.split) + sum(len(s[0]) for s in extras.semicont)
     ncol = m.ncol + nb
-    integrality = np.zeros(ncol, dtype=np.int64)  # 0 continuous, 1 integer, 2 semi-continuous
+    integer = np.zeros(ncol, dtype=bool)
     for cols in index.integer_cols:
-        integrality[cols] = 1
+        integer[cols] = True
     starts = [m.row_start]
     idx = [m.row_index]
     val = [m.row_value]
@@ -437,7 +437,7 @@ def to_highs_lp(
         rhi.append(np.array([rhs]))
         nnz += len(nzc)
     if nb:
-        integrality[m.ncol :] = 1
+        integer[m.ncol :] = True
         lower = np.r_[lower, np.zeros(nb)]
         upper = np.r_[upper, np.ones(nb)]
         cost = np.r_[cost, np.zeros(nb)]
@@ -457,12 +457,8 @@ def to_highs_lp(
     a_matrix.start_ = np.concatenate(starts).astype(np.int32)
     a_matrix.index_ = np.concatenate(idx).astype(np.int32)
     a_matrix.value_ = np.concatenate(val)
-    if integrality.any():
-        kinds = (
-            highspy.HighsVarType.kContinuous,
-            highspy.HighsVarType.kInteger,
-            highspy.HighsVarType.kSemiContinuous,
-        )
-        lp.integrality_ = [kinds[i] for i in integrality]
+    if integer.any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(i)] for i in integer]
     lp.a_matrix_ = a_matrix
     return lp

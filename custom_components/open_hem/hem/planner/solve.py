@@ -59,7 +59,7 @@ class RunStats:
 
 @dataclass
 class Disjunctions:
-    """The slots that carry a binary or a semi-continuous column, per device."""
+    """The slots that carry a binary, per device and disjunction."""
 
     battery: list[set[int]]
     v2g: list[set[int]]
