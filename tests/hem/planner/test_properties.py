@@ -79,6 +79,8 @@ def problems(draw: st.DrawFn, *, heat_pump: bool = True) -> Problem:
                 min_w=draw(st.sampled_from([0.0, 800.0])),
                 thermal=house,
                 cutoff_outdoor_c=15.0,
+                min_run_slots=draw(st.sampled_from([1, 2])),
+                min_pause_slots=draw(st.sampled_from([1, 2])),
             ),
         )
     horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), n, step, "UTC")

@@ -118,13 +118,10 @@ def lexicographic(
             best = solve(_scaled(raw[top]))
             if best.x is None:
                 break  # keep the weighted solution (time limit)
-            opt = float(raw[top] @ best.x)
-            if value <= opt + p.ladder.tolerance * max(abs(opt), 1e-3):
-                # the weighted solution already reaches this rung's optimum, so it is also
-                # optimal for the rest of the prefix under that optimum: no re-solve
-                fix(top, value)
-                continue
-            out, value = best, opt
+            # Even when the weighted solution already reaches this optimum, the rest is
+            # re-solved: its MIP gap was relative to an objective that includes this rung's
+            # penalty, too loose for the rungs below.
+            out, value = best, float(raw[top] @ best.x)
         fix(top, value)
         nxt = solve(weighted(_prefix(remaining)))
         if nxt.x is None:
