@@ -259,3 +259,25 @@ def test_mip_started_from_a_rounded_plan_returns_the_optimum() -> None:
     np.testing.assert_allclose(r.export_w, [0, 1427, 0, 1427, 1427, 1596], atol=1e-6)
     revenue = 1427 * (0.4375 + 0.25 + 0.23) + 1596 * 0.05
     assert r.cost.energy_eur == pytest.approx(-revenue * 0.25 / 1000, abs=1e-9)
+
+
+def test_rungs_below_a_relaxed_wish_stay_exact() -> None:
+    # Found by the property test: the car's wish cannot be met (empty window), so WISHES is
+    # relaxed; the cost below it must still be optimal, not within a gap relative to the
+    # wish penalty. Reference: the full-binary model.
+    horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), 4, 15, "UTC")
+    bat = Battery("bat", 2000.0, 2259.0, 1548.0, 0.9, 0.9, 0.1, 1.0, 0.1)
+    ev = EVCharger("ev", max_w=11000.0, energy_wh=17743.0, available_from_slot=0, deadline_slot=0)
+    p = Problem(
+        horizon,
+        np.array([0, 0.46875, 0, 0]),
+        np.array([0, 0.36875, 0.05, 0]),
+        np.zeros(4),
+        batteries=(bat,),
+        evs=(ev,),
+        pv=(PVInverter("pv", np.zeros(4)),),
+    )
+    lazy, full = plan(p), plan(p, full_binaries=True)
+    assert full.cost.energy_eur == pytest.approx(-0.146228625, abs=1e-6)
+    assert lazy.cost.energy_eur == pytest.approx(full.cost.energy_eur, abs=1e-6)
+    assert [u.kind for u in lazy.unmet] == ["ev_energy"]
