@@ -1,0 +1,1 @@
+"""Reproducible figures (not timed tests)."""

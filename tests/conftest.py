@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: Any) -> Generator[None]:
+def auto_enable_custom_integrations(enable_custom_integrations: Any) -> None:
     """Let every test load custom integrations."""
     return
 

@@ -6,7 +6,6 @@ its figures to the JSON file named in ``OPEN_HEM_BENCH_OUT``. Not part of the te
 
 from __future__ import annotations
 
-from collections.abc import Generator
 import json
 import os
 from pathlib import Path
@@ -24,7 +23,7 @@ TICKS = int(os.environ.get("OPEN_HEM_BENCH_TICKS", "300"))
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: Any) -> Generator[None]:
+def auto_enable_custom_integrations(enable_custom_integrations: Any) -> None:
     """Load the custom integration."""
     return
 

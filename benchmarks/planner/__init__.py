@@ -1,0 +1,1 @@
+"""Planner benchmark: ``python -m benchmarks.planner --help``."""

@@ -1,0 +1,52 @@
+"""The embedded planner: exact optimal plans for the grote vier under a priority ladder.
+
+HA-free: numpy + highspy only. Build a :class:`Problem` (or load one with
+:func:`load_scenario`) and call :func:`plan` (synchronous: run it in an executor).
+
+- A plan always exists: wishes and soft grid limits carry slack on their ladder rung and are
+  reported in ``Plan.unmet``; ``Plan.status`` is ``"optimal"`` (MIP gap <= 1e-4),
+  ``"time_limit"`` (best plan found in time) or ``"baseline"`` (nothing found in time).
+- Default ladder for Home Assistant: ``Ladder()`` = GRID > WISHES > COST (see
+  :class:`Ladder` for why OWN_PRODUCTION is opt-in); the physical fuse is always hard.
+- Modules: ``problem`` (horizon, grid, ladder), ``devices``, ``model`` (arrays -> HiGHS),
+  ``solve`` (binaries only where they bind), ``ladder`` (lexicographic solves),
+  ``baseline``, ``plan`` (results), ``planning`` (entry point), ``scenario`` (anchor JSON).
+"""
+
+from .devices import (
+    Battery,
+    ComfortPeriod,
+    EVCharger,
+    HeatPump,
+    HotWaterBuffer,
+    PVInverter,
+    ThermalHouse,
+    comfort_band,
+)
+from .plan import CostBreakdown, DevicePlan, Plan, UnmetWish
+from .planning import plan
+from .problem import GridConnection, Horizon, Ladder, Problem, Rung
+from .scenario import load_scenario, scenario_from_dict
+
+__all__ = [
+    "Battery",
+    "ComfortPeriod",
+    "CostBreakdown",
+    "DevicePlan",
+    "EVCharger",
+    "GridConnection",
+    "HeatPump",
+    "Horizon",
+    "HotWaterBuffer",
+    "Ladder",
+    "PVInverter",
+    "Plan",
+    "Problem",
+    "Rung",
+    "ThermalHouse",
+    "UnmetWish",
+    "comfort_band",
+    "load_scenario",
+    "plan",
+    "scenario_from_dict",
+]

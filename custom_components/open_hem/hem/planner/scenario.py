@@ -1,0 +1,89 @@
+"""Load the EMHASS-anchor scenario schema (``shared/anchors/emhass/*.json``) into a Problem.
+
+Semantics of that schema: grid limits are hard (mapped to the fuse), the battery's
+``soc_final`` is a lower bound on the end SOC, PV may be curtailed, EV energy in the window
+equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from .devices import Battery, EVCharger, PVInverter
+from .problem import GridConnection, Horizon, Ladder, Problem
+
+type Variant = Literal["lp", "milp"]
+
+
+def scenario_from_dict(
+    sc: dict[str, Any], variant: Variant = "lp", ladder: Ladder | None = None
+) -> Problem:
+    n = int(sc["slots"])
+    horizon = Horizon(
+        datetime.fromisoformat(sc["start"]),
+        n,
+        int(sc["step_minutes"]),
+        sc.get("timezone", "UTC"),
+    )
+    limits = sc.get("grid_limit_w") or {}
+    imp_lim, exp_lim = limits.get("import", 17250.0), limits.get("export", 17250.0)
+    # scalar limits are the fuse (hard); per-slot limits become ladder limits under the fuse
+    grid = GridConnection(
+        fuse_import_w=float(imp_lim) if not isinstance(imp_lim, list) else float(max(imp_lim)),
+        fuse_export_w=float(exp_lim) if not isinstance(exp_lim, list) else float(max(exp_lim)),
+        import_limit_w=None if not isinstance(imp_lim, list) else imp_lim,
+        export_limit_w=None if not isinstance(exp_lim, list) else exp_lim,
+    )
+    batteries = []
+    b = sc.get("battery")
+    if b and float(b.get("capacity_wh", 0)) > 0:
+        batteries.append(
+            Battery(
+                "battery",
+                capacity_wh=float(b["capacity_wh"]),
+                max_charge_w=float(b["max_charge_w"]),
+                max_discharge_w=float(b["max_discharge_w"]),
+                charge_efficiency=float(b["charge_efficiency"]),
+                discharge_efficiency=float(b["discharge_efficiency"]),
+                soc_min=float(b["soc_min"]),
+                soc_max=float(b["soc_max"]),
+                soc_initial=float(b["soc_initial"]),
+                soc_final=None if b.get("soc_final") is None else float(b["soc_final"]),
+            )
+        )
+    evs = []
+    ev = sc.get("ev")
+    if ev and float(ev.get("energy_wh", 0) or 0) > 0:
+        evs.append(
+            EVCharger(
+                "ev",
+                max_w=float(ev["max_w"]),
+                min_w=float(ev.get("min_w_when_on_milp_variant", 0.0))
+                if variant == "milp"
+                else 0.0,
+                energy_wh=float(ev["energy_wh"]),
+                available_from_slot=int(ev["available_from_slot"]),
+                deadline_slot=int(ev["deadline_slot_exclusive"]),
+            )
+        )
+    return Problem(
+        horizon=horizon,
+        import_price=sc["import_price_eur_per_kwh"],
+        export_price=sc["export_price_eur_per_kwh"],
+        base_load_w=sc["base_load_forecast_w"],
+        grid=grid,
+        batteries=tuple(batteries),
+        evs=tuple(evs),
+        pv=(PVInverter("pv", sc["pv_forecast_w"]),),
+        ladder=ladder or Ladder(),
+    )
+
+
+def load_scenario(
+    path: str | Path, variant: Variant = "lp", ladder: Ladder | None = None
+) -> Problem:
+    """Read a scenario file in the EMHASS-anchor schema."""
+    return scenario_from_dict(json.loads(Path(path).read_text()), variant, ladder)
