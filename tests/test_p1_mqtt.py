@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import json
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.mqtt import DATA_MQTT_AVAILABLE, MQTT_CONNECTION_STATE
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    MqttMockHAClientGenerator,
+)
 
 from tests.p1_helpers import V5, meter_entry, telegram_text
 
@@ -125,4 +131,88 @@ async def test_mqtt_missing_at_runtime(
     coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
     assert not coordinator.connected
     assert "MQTT is not set up" in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_mqtt_ready_after_the_hub_gave_up_waiting(
+    hass: HomeAssistant,
+    mock_hass_config: None,
+    mqtt_mock_entry: MqttMockHAClientGenerator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """MQTT not ready within HA's 50 s wait: retried with backoff, one warning, then it reads."""
+    entry = await setup(hass, mqtt_data("p1reader/sensor/telegram/state", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    for seconds in (51, 1, 51, 2):  # HA's wait for the MQTT client times out twice
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert not coordinator.connected
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "P1" in r.message]
+    assert len(warnings) == 1
+    assert "MQTT is not set up" in warnings[0].message
+
+    await mqtt_mock_entry()  # the retry that is waiting now gets the client
+    async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", telegram_text(V5))
+    await hass.async_block_till_done()
+    assert coordinator.connected
+    assert hass.states.get(IMPORT).state == "6.825"
+    assert len([r for r in caplog.records if "sending data again" in r.message]) == 1
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+async def test_mqtt_added_later_is_retried(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without any MQTT entry the meter keeps trying (1 s, 2 s, 4 s ...) until unloaded."""
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    for seconds in (1, 2, 4):
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert len([r for r in caplog.records if "still unreachable" in r.message]) == 3
+    async_dispatcher_send(hass, MQTT_CONNECTION_STATE, False)
+    async_dispatcher_send(hass, MQTT_CONNECTION_STATE, True)  # a client connected: try at once
+    await hass.async_block_till_done()
+    assert len([r for r in caplog.records if "still unreachable" in r.message]) == 4
+    assert (
+        len([r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]) == 1
+    )
+    assert coordinator._retry is not None
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+    assert coordinator._retry is None
+
+
+async def test_unload_while_waiting_for_mqtt(
+    hass: HomeAssistant, mqtt_mock_entry: MqttMockHAClientGenerator
+) -> None:
+    """Unloading while HA's wait for the MQTT client runs cancels the wait."""
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    task = coordinator._task
+    assert task is not None
+    assert not task.done()
+    async_dispatcher_send(hass, MQTT_CONNECTION_STATE, True)  # the running try is kept
+    await hass.async_block_till_done()
+    assert coordinator._task is task
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+    await hass.async_block_till_done()
+    assert task.cancelled()
+    assert coordinator._task is None
+
+
+async def test_shared_mqtt_wait_already_cancelled(
+    hass: HomeAssistant, mqtt_mock_entry: MqttMockHAClientGenerator
+) -> None:
+    """HA's wait future was cancelled by another waiter's timeout: the meter still retries."""
+    future: asyncio.Future[bool] = hass.loop.create_future()
+    future.cancel()
+    hass.data[DATA_MQTT_AVAILABLE] = future
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    assert not coordinator.connected
+    assert coordinator._retry is not None
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

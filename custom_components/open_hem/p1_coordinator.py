@@ -9,6 +9,7 @@ stream sources reconnect with backoff (1 s doubling up to 60 s); one info line o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
@@ -19,6 +20,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
@@ -93,6 +95,10 @@ class P1Coordinator:
         self._retry: CALLBACK_TYPE | None = None
         self._protocol: P1Protocol | None = None
         self._decoder: DongleDecoder | None = None
+        self._mqtt_prefix = ""
+        self._mqtt_waited = False
+        self._mqtt_subscribed = False
+        self._task: asyncio.Task[None] | None = None
         self._last_data: float | None = None
         self._last_activity = 0.0
         self._backoff = BACKOFF_START_S
@@ -116,12 +122,13 @@ class P1Coordinator:
             )
         )
         if self.source == SOURCE_MQTT:
-            # Waiting for MQTT must not hold up Home Assistant's start.
-            self.hass.async_create_background_task(
-                self._async_start_mqtt(), "open_hem P1 MQTT subscribe"
+            self._unsubscribe.append(
+                async_dispatcher_connect(
+                    self.hass, mqtt.MQTT_CONNECTION_STATE, self._on_mqtt_connection
+                )
             )
-        else:
-            self._async_retry(None)
+        # Waiting for MQTT (or a connection) must not hold up Home Assistant's start.
+        self._async_retry(None)
 
     @callback
     def async_stop(self) -> None:
@@ -136,6 +143,10 @@ class P1Coordinator:
         if self._protocol is not None:
             self._protocol.close()
             self._protocol = None
+        if self._task is not None and not self._task.done():
+            # E.g. still waiting (up to 50 s) for the MQTT client.
+            self._task.cancel()
+        self._task = None
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -226,7 +237,7 @@ class P1Coordinator:
         self._last_activity = now
 
     def _schedule(self, delay: float) -> None:
-        if self._stopped:
+        if self._stopped:  # pragma: no cover - async_stop cancels the running try first
             return
         if self._retry is not None:
             self._retry()
@@ -241,9 +252,12 @@ class P1Coordinator:
     def _async_retry(self, _now_dt: datetime | None) -> None:
         self._retry = None
         if self.source == SOURCE_HOMEWIZARD:
-            self.hass.async_create_background_task(self._async_poll(), "open_hem P1 poll")
+            coro, name = self._async_poll(), "open_hem P1 poll"
+        elif self.source == SOURCE_MQTT:
+            coro, name = self._async_start_mqtt(), "open_hem P1 MQTT subscribe"
         else:
-            self.hass.async_create_background_task(self._async_connect(), "open_hem P1 connect")
+            coro, name = self._async_connect(), "open_hem P1 connect"
+        self._task = self.hass.async_create_background_task(coro, name)
 
     # --- serial / network ----------------------------------------------------------------------
 
@@ -269,7 +283,7 @@ class P1Coordinator:
             self._mark_lost(f"cannot connect ({err})")
             self._schedule_backoff()
             return
-        if self._stopped:
+        if self._stopped:  # pragma: no cover - async_stop cancels the running try first
             protocol.close()
             return
         _LOGGER.debug("%s: connected", self.title)
@@ -286,41 +300,76 @@ class P1Coordinator:
 
     # --- MQTT ----------------------------------------------------------------------------------
 
+    @callback
+    def _on_mqtt_message(self, message: mqtt.ReceiveMessage) -> None:
+        if self._decoder is None:  # pragma: no cover - set before subscribing
+            return
+        prefix = self._mqtt_prefix
+        field = message.topic.removeprefix(prefix) if prefix else ""
+        try:
+            payload = message.payload
+            raw = payload if isinstance(payload, str) else bytes(payload)
+            reading = self._decoder.decode(field, raw)
+        except (PayloadError, TelegramError) as err:
+            _LOGGER.debug("%s: unusable MQTT payload on %s: %s", self.title, message.topic, err)
+            self.async_handle_error("payload")
+            return
+        if reading is not None:
+            self.async_handle_reading(reading)
+
+    @callback
+    def _on_mqtt_connection(self, connected: bool) -> None:
+        """HA's MQTT client (re)connected: subscribe now if an earlier try failed."""
+        if not connected or self._mqtt_subscribed or self._stopped:
+            return
+        if self._task is not None and not self._task.done():
+            return  # a try is running
+        self._backoff = BACKOFF_START_S
+        if self._retry is not None:
+            self._retry()
+        self._async_retry(None)
+
     async def _async_start_mqtt(self) -> None:
+        """Subscribe through HA's MQTT integration; until it is there, retry.
+
+        At start-up HA's own wait covers MQTT being set up at the same time. When MQTT is not set
+        up, not loaded yet or its broker is down, the entities stay unavailable, one warning is
+        logged, and the subscription is tried again with backoff (1 s doubling up to 60 s) and at
+        once when HA's MQTT client connects.
+        """
         payload_format = self.config[CONF_PAYLOAD_FORMAT]
         topic: str = self.config[CONF_TOPIC]
-        self._decoder = DongleDecoder(payload_format, self.dsmr_version)
-        prefix = "" if payload_format == FORMAT_RAW else topic.rstrip("/") + "/"
-
-        @callback
-        def on_message(message: mqtt.ReceiveMessage) -> None:
-            assert self._decoder is not None
-            field = message.topic.removeprefix(prefix) if prefix else ""
+        if self._decoder is None:
+            self._decoder = DongleDecoder(payload_format, self.dsmr_version)
+        self._mqtt_prefix = "" if payload_format == FORMAT_RAW else topic.rstrip("/") + "/"
+        if not self._mqtt_waited:
+            self._mqtt_waited = True
             try:
-                payload = message.payload
-                raw = payload if isinstance(payload, str) else bytes(payload)
-                reading = self._decoder.decode(field, raw)
-            except (PayloadError, TelegramError) as err:
-                _LOGGER.debug("%s: unusable MQTT payload on %s: %s", self.title, message.topic, err)
-                self.async_handle_error("payload")
-                return
-            if reading is not None:
-                self.async_handle_reading(reading)
-
-        if not await mqtt.async_wait_for_mqtt_client(self.hass):
-            self._mark_lost("MQTT is not set up")
-            return
+                await mqtt.async_wait_for_mqtt_client(self.hass)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                # HA's shared wait was cancelled by someone's earlier timeout: just try below.
         try:
             unsubscribe = await mqtt.async_subscribe(
-                self.hass, mqtt_subscription(topic, payload_format), on_message, encoding=None
+                self.hass,
+                mqtt_subscription(topic, payload_format),
+                self._on_mqtt_message,
+                encoding=None,
             )
         except HomeAssistantError as err:
-            self._mark_lost(f"cannot subscribe ({err})")
+            self._mark_lost(f"MQTT is not set up or not ready yet ({err})")
+            self._schedule_backoff()
             return
-        if self._stopped:
+        if self._stopped:  # pragma: no cover - async_stop cancels this task first
             unsubscribe()
-        else:
-            self._unsubscribe.append(unsubscribe)
+            return
+        _LOGGER.debug("%s: subscribed to %s", self.title, topic)
+        self._mqtt_subscribed = True
+        self._unsubscribe.append(unsubscribe)
+        # Silence from here on counts from the subscription, not from start-up.
+        self._last_activity = _now()
 
     # --- HomeWizard ----------------------------------------------------------------------------
 
