@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClientGenerator,
 )
 
-from tests.p1_helpers import V5, meter_entry, telegram_text
+from tests.p1_helpers import V5, changed, meter_entry, telegram_text
 
 IMPORT = "sensor.p1_meter_energy_import"
 
@@ -215,4 +215,27 @@ async def test_shared_mqtt_wait_already_cancelled(
     coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
     assert not coordinator.connected
     assert coordinator._retry is not None
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_corrupt_telegrams_with_valid_crc_are_counted_not_logged(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """dsmr_parser's ERROR lines for CRC-valid but unreadable telegrams never reach the log."""
+    entry = await setup(hass, mqtt_data("p1reader/sensor/telegram/state", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    caplog.clear()
+    partial = changed(V5, "1-0:32.7.0(0230.0*V)", "1-0:32.7.0(0230.0*V,1*V)")
+    broken = changed(V5, "1-0:1.8.2(000002.399*kWh)", "1-0:1.8.2(0000x2.399*kWh)")
+    for _ in range(100):
+        async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", partial)
+        async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", broken)
+        await asyncio.sleep(0)  # short loop steps: no slow-callback warning from asyncio
+    await hass.async_block_till_done()
+    assert coordinator.errors == 100
+    assert coordinator.partial_telegrams == 100
+    assert hass.states.get(IMPORT).state == "6.825"  # the partial telegrams are used
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r for r in caplog.records if r.levelno == logging.DEBUG and "cannot read" in r.message]
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from .hem.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
 from .hem.p1.homewizard import HomeWizardError, fetch_reading
 from .hem.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
 from .hem.p1.serial_tcp import (
+    IGNORED_LINE,
     P1Protocol,
     SourceError,
     StreamCallbacks,
@@ -87,6 +88,8 @@ class P1Coordinator:
         self.reading: MeterReading | None = None
         self.power: dict[str, float] = {}
         self.errors = 0
+        # Telegrams used without a line dsmr_parser could not read.
+        self.partial_telegrams = 0
         self.connected = False
         self.guard = TotalGuard()
         self._averager = PowerAverager(POWER_FIELDS)
@@ -182,8 +185,15 @@ class P1Coordinator:
 
     @callback
     def async_handle_error(self, kind: str) -> None:
-        """Count a telegram or payload that could not be used (logged at debug by the reader)."""
-        self.errors += 1
+        """Count a telegram or payload that could not be used (logged at debug by the reader).
+
+        A telegram that was used without a line dsmr_parser could not read is counted apart:
+        some meters send such a line in every telegram, and that is no telegram error.
+        """
+        if kind == IGNORED_LINE:
+            self.partial_telegrams += 1
+        else:
+            self.errors += 1
 
     # --- entities ------------------------------------------------------------------------------
 
@@ -314,6 +324,13 @@ class P1Coordinator:
             _LOGGER.debug("%s: unusable MQTT payload on %s: %s", self.title, message.topic, err)
             self.async_handle_error("payload")
             return
+        if self._decoder.ignored_lines:
+            _LOGGER.debug(
+                "%s: telegram used without the lines it cannot read: %s",
+                self.title,
+                self._decoder.ignored_lines,
+            )
+            self.async_handle_error(IGNORED_LINE)
         if reading is not None:
             self.async_handle_reading(reading)
 
