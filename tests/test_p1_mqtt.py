@@ -9,19 +9,26 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.mqtt import DATA_MQTT_AVAILABLE, MQTT_CONNECTION_STATE
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     MqttMockHAClient,
     MqttMockHAClientGenerator,
 )
 
+from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
 from tests.p1_helpers import V5, changed, meter_entry, telegram_text
 
 IMPORT = "sensor.p1_meter_energy_import"
@@ -239,3 +246,61 @@ async def test_corrupt_telegrams_with_valid_crc_are_counted_not_logged(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r for r in caplog.records if r.levelno == logging.DEBUG and "cannot read" in r.message]
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_diagnostics_per_meter_without_identifiers(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_client: ClientSessionGenerator
+) -> None:
+    """Per meter: settings with host/path/topic redacted, counts, times, the reading without ids."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Open HEM",
+        data={CONF_CONNECTION: "3x25"},
+        subentries_data=[
+            ConfigSubentryData(
+                data=mqtt_data("home/p1/telegram", "raw"),
+                subentry_type="p1_meter",
+                title="P1 meter",
+                unique_id="mqtt",
+            ),
+            ConfigSubentryData(
+                data={
+                    "source": "serial",
+                    "serial_path": "/dev/serial/by-id/usb-P1-cable-if00",
+                    "dsmr_version": "4",
+                    "update_interval": 10,
+                },
+                subentry_type="p1_meter",
+                title="Cellar",
+                unique_id="serial",
+            ),
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    async_fire_mqtt_message(hass, "home/p1/telegram", "garbage")
+    async_fire_mqtt_message(hass, "home/p1/telegram", telegram_text(V5))
+    await hass.async_block_till_done()
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(result)
+    for secret in ("home/p1/telegram", "usb-P1-cable", "4B384547303034303436333935353037"):
+        assert secret not in text
+    meters = {meter["settings"]["source"]: meter for meter in result["p1_meters"]}
+    mqtt_meter, serial_meter = meters["mqtt"], meters["serial"]
+    assert mqtt_meter["settings"]["topic"] == "**REDACTED**"
+    assert serial_meter["settings"]["serial_path"] == "**REDACTED**"
+    assert serial_meter["settings"]["dsmr_version"] == "4"
+    state = mqtt_meter["state"]
+    assert state["connected"] is True
+    assert (state["telegrams"], state["telegram_errors"], state["rejected_totals"]) == (1, 1, 0)
+    assert state["last_telegram"] is not None
+    assert state["reading"]["import_total_kwh"] == 6.825
+    assert state["reading"]["gas_time"] == "2017-01-02T15:10:05+00:00"
+    assert "meter_id" not in state["reading"]
+    assert serial_meter["state"]["connected"] is False
+    assert serial_meter["state"]["reading"] is None
+    assert serial_meter["state"]["update_interval_s"] == 10
+    await hass.config_entries.async_unload(entry.entry_id)

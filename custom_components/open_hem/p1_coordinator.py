@@ -88,6 +88,9 @@ class P1Coordinator:
         self.reading: MeterReading | None = None
         self.power: dict[str, float] = {}
         self.errors = 0
+        # Valid readings (telegrams, dongle messages, HomeWizard answers) and when the last came.
+        self.telegrams = 0
+        self.last_reading_at: datetime | None = None
         # Telegrams used without a line dsmr_parser could not read.
         self.partial_telegrams = 0
         self.connected = False
@@ -165,6 +168,8 @@ class P1Coordinator:
         now = _now()
         self._last_data = now
         self._last_activity = now
+        self.telegrams += 1
+        self.last_reading_at = dt_util.utcnow()
         changes: dict[str, Any] = {}
         for key in TOTAL_FIELDS:
             value = getattr(reading, key)
@@ -194,6 +199,34 @@ class P1Coordinator:
             self.partial_telegrams += 1
         else:
             self.errors += 1
+
+    # --- diagnostics ---------------------------------------------------------------------------
+
+    def diagnostics(self) -> dict[str, Any]:
+        """State for the diagnostics download: counts, times and the latest values.
+
+        The meter's equipment identifier (its serial number) is left out; the connection
+        settings are redacted by diagnostics.py.
+        """
+        reading = None
+        if self.reading is not None:
+            reading = {
+                key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in self.reading.values().items()
+                if key != "meter_id"
+            }
+        return {
+            "source": self.source,
+            "dsmr_version": self.dsmr_version,
+            "update_interval_s": self.update_interval.total_seconds(),
+            "connected": self.connected,
+            "telegrams": self.telegrams,
+            "telegram_errors": self.errors,
+            "partial_telegrams": self.partial_telegrams,
+            "rejected_totals": self.guard.dropped,
+            "last_telegram": self.last_reading_at.isoformat() if self.last_reading_at else None,
+            "reading": reading,
+        }
 
     # --- entities ------------------------------------------------------------------------------
 
