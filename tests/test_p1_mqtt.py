@@ -9,10 +9,14 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.mqtt import DATA_MQTT_AVAILABLE, MQTT_CONNECTION_STATE
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,7 +33,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
-from tests.p1_helpers import V5, changed, meter_entry, telegram_text
+from tests.p1_helpers import V5, changed, meter_entry, telegram_text, with_crc
 
 IMPORT = "sensor.p1_meter_energy_import"
 
@@ -304,3 +308,107 @@ async def test_diagnostics_per_meter_without_identifiers(
     assert serial_meter["state"]["reading"] is None
     assert serial_meter["state"]["update_interval_s"] == 10
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+NEW_METER = with_crc(
+    telegram_text(V5)
+    .replace("1-0:1.8.1(000004.426*kWh)", "1-0:1.8.1(000000.011*kWh)")
+    .replace("1-0:1.8.2(000002.399*kWh)", "1-0:1.8.2(000000.002*kWh)")
+    .replace("1-0:2.8.1(000002.444*kWh)", "1-0:2.8.1(000000.000*kWh)")
+)
+
+
+async def feed_for(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, telegram: str, seconds: int
+) -> None:
+    """The meter sends ``telegram`` every 50 s for ``seconds`` (then once more)."""
+    for _ in range(seconds // 50):
+        async_fire_mqtt_message(hass, "p1/telegram", telegram)
+        freezer.tick(timedelta(seconds=50))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    async_fire_mqtt_message(hass, "p1/telegram", telegram)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_meter_swap_repair_issue(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Totals lower for 10 minutes: a fixable issue; plausible totals clear it; the fix accepts."""
+    assert await async_setup_component(hass, "repairs", {})
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    coordinator = next(iter(entry.runtime_data.meters.values()))  # type: ignore[attr-defined]
+    issue_id = f"meter_swapped_{coordinator.subentry_id}"
+    await feed_for(hass, freezer, telegram_text(V5), 0)
+    assert hass.states.get(IMPORT).state == "6.825"
+
+    # A bad read is one telegram: no issue even 11 minutes later.
+    await feed_for(hass, freezer, NEW_METER, 0)
+    await feed_for(hass, freezer, telegram_text(V5), 650)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    # Lower in every telegram: after 9 minutes still nothing, at 10 minutes the issue.
+    await feed_for(hass, freezer, NEW_METER, 550)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await feed_for(hass, freezer, NEW_METER, 50)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders["old"] == "6.825"
+    assert issue.translation_placeholders["new"] == "0.013"
+    assert hass.states.get(IMPORT).state == "6.825"  # still the old total
+
+    # The old meter's totals come back (a dongle mix-up): the issue goes.
+    await feed_for(hass, freezer, telegram_text(V5), 0)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await feed_for(hass, freezer, NEW_METER, 600)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    # The fix: the new meter's totals are shown from now on.
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"]["meter"] == "P1 meter"
+    result = await manager.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await feed_for(hass, freezer, NEW_METER, 50)
+    assert hass.states.get(IMPORT).state == "0.013"
+    assert not coordinator.diagnostics()["meter_swap_suspected"]
+
+    # A fix for a meter that is gone changes nothing.
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        "meter_swapped_gone",
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="meter_swapped",
+        data={"entry_id": entry.entry_id, "subentry_id": "gone"},  # type: ignore[attr-defined]
+    )
+    flow = await manager.async_init(DOMAIN, data={"issue_id": "meter_swapped_gone"})
+    result = await manager.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "meter_gone"
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_unloading_clears_the_meter_swap_issue(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An unloaded meter leaves no repair issue behind."""
+    entry = await setup(hass, mqtt_data("p1/telegram", "raw"))
+    await feed_for(hass, freezer, telegram_text(V5), 0)
+    await feed_for(hass, freezer, NEW_METER, 600)
+    assert len(issue_registry.issues) == 1
+    await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
+    assert len(issue_registry.issues) == 0

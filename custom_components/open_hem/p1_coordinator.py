@@ -19,11 +19,13 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .data import OpenHemConfigEntry
 from .hem.p1.averaging import PowerAverager, TotalGuard
 from .hem.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
@@ -52,6 +54,8 @@ from .p1_const import (
     DEFAULT_DSMR_VERSION,
     DEFAULT_UPDATE_INTERVAL_S,
     HOMEWIZARD_POLL_S,
+    ISSUE_METER_SWAPPED,
+    METER_SWAP_AFTER_S,
     SILENCE_TIMEOUT_S,
     SOURCE_HOMEWIZARD,
     SOURCE_MQTT,
@@ -74,9 +78,10 @@ def mqtt_subscription(topic: str, payload_format: str) -> str:
 class P1Coordinator:
     """The running state of one P1 meter subentry."""
 
-    def __init__(self, hass: HomeAssistant, subentry: ConfigSubentry) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, subentry: ConfigSubentry) -> None:
         """Prepare; nothing is opened until async_start."""
         self.hass = hass
+        self.entry_id = entry_id
         self.subentry_id = subentry.subentry_id
         self.title = subentry.title
         self.config: dict[str, Any] = dict(subentry.data)
@@ -111,6 +116,8 @@ class P1Coordinator:
         self._loss_logged = False
         self._stopped = False
         self._known_fields: set[str] = set()
+        self._backwards_since: float | None = None
+        self.swap_suspected = False
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -153,6 +160,8 @@ class P1Coordinator:
             # E.g. still waiting (up to 50 s) for the MQTT client.
             self._task.cancel()
         self._task = None
+        # Like the price issue: an unloaded meter leaves no repair issue behind.
+        ir.async_delete_issue(self.hass, DOMAIN, self._swap_issue_id)
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -171,13 +180,23 @@ class P1Coordinator:
         self.telegrams += 1
         self.last_reading_at = dt_util.utcnow()
         changes: dict[str, Any] = {}
+        backwards: tuple[str, float, float] | None = None
+        totals = False
         for key in TOTAL_FIELDS:
             value = getattr(reading, key)
-            if value is not None and self.guard.check(key, value) is None:
+            if value is None:
+                continue
+            totals = True
+            highest = self.guard.highest(key)
+            if self.guard.check(key, value) is None:
                 _LOGGER.debug("%s: %s went backwards to %s, dropped", self.title, key, value)
                 changes[key] = getattr(self.reading, key) if self.reading else None
+                if highest is not None and (backwards is None or key == "import_total_kwh"):
+                    backwards = (key, highest, value)  # the import total if it went back
         if changes:
             reading = reading.with_values(**changes)
+        if totals:
+            self._check_meter_swap(now, backwards)
         self._averager.add(now, {key: getattr(reading, key) for key in POWER_FIELDS})
         fields = reading.values().keys()
         new_fields = not self._known_fields.issuperset(fields)
@@ -199,6 +218,61 @@ class P1Coordinator:
             self.partial_telegrams += 1
         else:
             self.errors += 1
+
+    # --- meter swap ----------------------------------------------------------------------------
+
+    @property
+    def _swap_issue_id(self) -> str:
+        return f"{ISSUE_METER_SWAPPED}_{self.subentry_id}"
+
+    def _check_meter_swap(self, now: float, backwards: tuple[str, float, float] | None) -> None:
+        """Totals below the shown ones in every reading for 10 minutes: raise the repair issue.
+
+        One reading with plausible totals ends the streak (it was a bad read) and clears it.
+        """
+        if backwards is None:
+            self._backwards_since = None
+            if self.swap_suspected:
+                self.swap_suspected = False
+                ir.async_delete_issue(self.hass, DOMAIN, self._swap_issue_id)
+            return
+        if self._backwards_since is None:
+            self._backwards_since = now
+        if self.swap_suspected or now - self._backwards_since < METER_SWAP_AFTER_S:
+            return
+        self.swap_suspected = True
+        _, old, new = backwards
+        _LOGGER.warning(
+            "P1 meter %s: its totals have been below the earlier ones for %d minutes; "
+            "was the meter replaced? See Settings > Repairs",
+            self.title,
+            METER_SWAP_AFTER_S // 60,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._swap_issue_id,
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_METER_SWAPPED,
+            translation_placeholders={
+                "meter": self.title,
+                "minutes": str(METER_SWAP_AFTER_S // 60),
+                "old": f"{old:g}",
+                "new": f"{new:g}",
+            },
+            data={"entry_id": self.entry_id, "subentry_id": self.subentry_id},
+        )
+
+    @callback
+    def async_accept_new_totals(self) -> None:
+        """The meter was replaced: its totals count from now on (the repair flow's fix)."""
+        _LOGGER.info("P1 meter %s: accepting the new meter's totals", self.title)
+        self.guard.reset()
+        self._backwards_since = None
+        self.swap_suspected = False
+        ir.async_delete_issue(self.hass, DOMAIN, self._swap_issue_id)
 
     # --- diagnostics ---------------------------------------------------------------------------
 
@@ -224,6 +298,7 @@ class P1Coordinator:
             "telegram_errors": self.errors,
             "partial_telegrams": self.partial_telegrams,
             "rejected_totals": self.guard.dropped,
+            "meter_swap_suspected": self.swap_suspected,
             "last_telegram": self.last_reading_at.isoformat() if self.last_reading_at else None,
             "reading": reading,
         }
@@ -450,7 +525,7 @@ async def async_start_p1_meters(hass: HomeAssistant, entry: OpenHemConfigEntry) 
     for subentry in entry.subentries.values():
         if subentry.subentry_type != SUBENTRY_P1_METER:
             continue
-        coordinator = P1Coordinator(hass, subentry)
+        coordinator = P1Coordinator(hass, entry.entry_id, subentry)
         entry.runtime_data.meters[subentry.subentry_id] = coordinator
         entry.async_on_unload(coordinator.async_stop)
         await coordinator.async_start()
