@@ -1,4 +1,8 @@
-"""Diagnostics for Open HEM (the ENTSO-E token is redacted)."""
+"""Diagnostics for Open HEM.
+
+Redacted: the ENTSO-E token, and for P1 meters the host, serial port and MQTT topic (they can
+identify the home network). The meter's equipment identifier is never included.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
+from .p1_const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
 from .price_const import CONF_TOKEN
 
 TO_REDACT = {CONF_TOKEN}
+P1_TO_REDACT = {CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC}
 
 
 async def async_get_config_entry_diagnostics(
@@ -24,4 +30,14 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "prices": None if prices is None else prices.diagnostics(),
+        "p1_meters": [
+            {
+                "subentry_id": subentry_id,
+                "settings": async_redact_data(
+                    dict(entry.subentries[subentry_id].data), P1_TO_REDACT
+                ),
+                "state": meter.diagnostics(),
+            }
+            for subentry_id, meter in entry.runtime_data.meters.items()
+        ],
     }

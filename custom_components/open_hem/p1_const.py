@@ -33,3 +33,8 @@ BACKOFF_START_S: Final = 1
 BACKOFF_MAX_S: Final = 60
 # HomeWizard is polled; the meter itself updates once a second.
 HOMEWIZARD_POLL_S: Final = 1
+
+# Totals below what was shown for this long: the meter was most likely replaced (a bad read is a
+# single telegram); a repair issue lets the user accept the new meter's totals.
+METER_SWAP_AFTER_S: Final = 600
+ISSUE_METER_SWAPPED: Final = "meter_swapped"

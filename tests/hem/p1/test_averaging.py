@@ -44,3 +44,15 @@ def test_total_guard() -> None:
     assert guard.check("b", 1.0) == 1.0
     assert guard.check("b", None) is None
     assert guard.dropped == 1
+
+
+def test_total_guard_reset_accepts_a_new_meter() -> None:
+    """After reset (a replaced meter) lower totals pass; the count of drops is kept."""
+    guard = TotalGuard()
+    guard.check("import_total_kwh", 1000.0)
+    assert guard.check("import_total_kwh", 0.5) is None
+    guard.reset()
+    assert guard.highest("import_total_kwh") is None
+    assert guard.check("import_total_kwh", 0.5) == 0.5
+    assert guard.check("import_total_kwh", 0.4) is None
+    assert guard.dropped == 2

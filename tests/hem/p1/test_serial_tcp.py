@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+import logging
 import os
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from custom_components.open_hem.hem.p1.serial_tcp import (
     ERROR_CRC,
     ERROR_FRAMING,
     ERROR_TELEGRAM,
+    IGNORED_LINE,
     CannotConnectError,
     InvalidPathError,
     NoTelegramError,
+    P1Protocol,
     StreamCallbacks,
     open_serial,
     open_tcp,
@@ -150,3 +153,19 @@ async def test_serial_bad_paths(tmp_path: Path, socket_enabled: None) -> None:
         await open_serial(str(regular), "5", collector.callbacks)
     with pytest.raises(CannotConnectError):
         await open_serial("socket://127.0.0.1:1", "5", collector.callbacks)
+
+
+def test_stream_counts_unreadable_lines_and_bad_values_without_logging(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """CRC-valid telegrams dsmr_parser chokes on: reported, never logged above debug."""
+    collector = Collector()
+    protocol = P1Protocol("5", collector.callbacks)
+    partial = changed(V5, "0-1:24.2.1(170102161005W)(00000.107*m3)", "0-1:24.2.1(0)")
+    broken = changed(V5, "1-0:1.8.1(000004.426*kWh)", "1-0:1.8.1(0000x4.426*kWh)")
+    for _ in range(50):
+        protocol.data_received(partial.encode("ascii") + broken.encode("ascii"))
+    assert len(collector.readings) == 50
+    assert collector.readings[0].gas_m3 is None
+    assert collector.errors == [IGNORED_LINE, ERROR_TELEGRAM] * 50
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import logging
 
+from dsmr_parser import telegram_specifications
+from dsmr_parser.parsers import TelegramParser
 import pytest
 
 from custom_components.open_hem.hem.p1.readings import (
@@ -184,3 +187,42 @@ def test_crc_matches_the_reference_and_dsmr_parser() -> None:
         check_crc("/abc\r\n!\r\n")
     with pytest.raises(ChecksumError):
         check_crc(telegram_text(V5).replace("!6EEE", "!6EEF"))
+
+
+# Lines dsmr_parser cannot read, in telegrams whose CRC is valid (what real meters send).
+UNREADABLE_LINES = (
+    ("0-1:24.2.1(170102161005W)(00000.107*m3)", "0-1:24.2.1(0)"),  # dsmr_parser#160
+    ("1-0:32.7.0(0230.0*V)", "1-0:32.7.0(0230.0*V,1*V)"),  # dsmr_parser#108
+    ("1-0:99.97.0(0)(0-0:96.7.19)", "1-0:99.97.0(2)(0-0:96.7.19)"),
+)
+
+
+@pytest.mark.parametrize(("old", "new"), UNREADABLE_LINES)
+def test_unreadable_line_is_reported_not_logged(
+    old: str, new: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The telegram is used without the line; the line is reported; dsmr_parser logs nothing."""
+    caplog.set_level(logging.DEBUG)
+    ignored: list[str] = []
+    reading = parse_telegram(changed(V5, old, new), "5", ignored)
+    assert ignored == [new]
+    assert reading.import_total_kwh == 6.825
+    assert not [r for r in caplog.records if r.name.startswith("dsmr_parser")]
+
+
+def test_corrupt_value_with_valid_crc_is_an_error_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A total dsmr_parser chokes on (its 'Unexpected' path re-raises): TelegramError, no log."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(TelegramError, match="InvalidOperation"):
+        parse_telegram(changed(V5, "1-0:1.8.1(000004.426*kWh)", "1-0:1.8.1(0000x4.426*kWh)"), "5")
+    assert not [r for r in caplog.records if r.name.startswith("dsmr_parser")]
+
+
+def test_other_dsmr_parser_users_still_log(caplog: pytest.LogCaptureFixture) -> None:
+    """The filter is for our calls only: HA's dsmr integration (same logger) logs as before."""
+    parser = TelegramParser(telegram_specifications.V5)
+    parser.parse(changed(V5, *UNREADABLE_LINES[0]))
+    assert [r for r in caplog.records if r.name == "dsmr_parser.parsers"]
+    assert logging.getLogger("dsmr_parser.parsers").isEnabledFor(logging.ERROR)

@@ -87,3 +87,7 @@ class TotalGuard:
             return None
         self._highest[key] = value
         return value
+
+    def reset(self) -> None:
+        """Forget the highest values (a new meter: its totals start over); keep the count."""
+        self._highest.clear()

@@ -177,6 +177,8 @@ class DongleDecoder:
         self.payload_format = payload_format
         self.dsmr_version = dsmr_version
         self._state: dict[str, Any] = {}
+        # Lines of the last raw telegram dsmr_parser could not read (the rest was used).
+        self.ignored_lines: list[str] = []
 
     def decode(self, field: str, payload: str | bytes) -> MeterReading | None:
         """Decode one MQTT message; ``field`` is the topic below the configured prefix.
@@ -215,13 +217,14 @@ class DongleDecoder:
         return self.reading()
 
     def _telegram(self, text: str) -> MeterReading:
+        self.ignored_lines = []
         try:
-            return parse_telegram(text, self.dsmr_version)
+            return parse_telegram(text, self.dsmr_version, self.ignored_lines)
         except TelegramError:
             # Some publishers turn the telegram's CRLF into LF; the CRC covers the original.
             if "\r\n" in text or "\n" not in text:
                 raise
-            return parse_telegram(text.replace("\n", "\r\n"), self.dsmr_version)
+            return parse_telegram(text.replace("\n", "\r\n"), self.dsmr_version, self.ignored_lines)
 
     def _store(self, table: Mapping[str, tuple[str, str]], key: str, value: Any) -> None:
         attribute, unit = table[key]

@@ -38,6 +38,8 @@ SERIAL_SETTINGS: dict[str, dict[str, Any]] = {
 ERROR_CRC = "crc"
 ERROR_TELEGRAM = "telegram"
 ERROR_FRAMING = "framing"
+# Not an error: a telegram used without a line dsmr_parser could not read.
+IGNORED_LINE = "ignored_line"
 
 
 class SourceError(Exception):
@@ -87,8 +89,9 @@ class P1Protocol(asyncio.Protocol):
             _LOGGER.debug("Dropped bytes that are not part of a telegram")
             self.callbacks.on_error(ERROR_FRAMING)
         for text in telegrams:
+            ignored: list[str] = []
             try:
-                reading = parse_telegram(text, self.dsmr_version)
+                reading = parse_telegram(text, self.dsmr_version, ignored)
             except ChecksumError as err:
                 _LOGGER.debug("Telegram with a bad CRC: %s", err)
                 self.callbacks.on_error(ERROR_CRC)
@@ -96,6 +99,9 @@ class P1Protocol(asyncio.Protocol):
                 _LOGGER.debug("Unusable telegram: %s", err)
                 self.callbacks.on_error(ERROR_TELEGRAM)
             else:
+                if ignored:
+                    _LOGGER.debug("Telegram used without the lines it cannot read: %s", ignored)
+                    self.callbacks.on_error(IGNORED_LINE)
                 self.callbacks.on_reading(reading)
 
     def connection_lost(self, exc: Exception | None) -> None:
