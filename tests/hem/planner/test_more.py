@@ -281,3 +281,22 @@ def test_rungs_below_a_relaxed_wish_stay_exact() -> None:
     assert full.cost.energy_eur == pytest.approx(-0.146228625, abs=1e-6)
     assert lazy.cost.energy_eur == pytest.approx(full.cost.energy_eur, abs=1e-6)
     assert [u.kind for u in lazy.unmet] == ["ev_energy"]
+
+
+def test_a_mip_that_presolve_wrongly_calls_infeasible_is_solved_without_presolve() -> None:
+    """Found by the property tests: after the WISHES rung is fixed, HiGHS 1.16's MIP presolve
+    called the COST solve infeasible (the WISHES solution satisfies it)."""
+    house = ThermalHouse(150.0, 8000.0, 19.0, 20.0, 23.0)
+    p = Problem(
+        Horizon(datetime(2025, 1, 6, tzinfo=UTC), 3, 15, "UTC"),
+        np.array([0.5, 0.5, 0.0]),
+        np.array([0.5, 0.5, 0.05]),
+        np.zeros(3),
+        outdoor_temp_c=0.0,
+        grid=GridConnection(17250.0, 17250.0, import_limit_w=6000.0),
+        heat_pumps=(HeatPump("hp", 3000.0, house, cutoff_outdoor_c=15.0),),
+        pv=(PVInverter("pv", np.zeros(3)),),
+    )
+    r = plan(p)
+    check_hard_constraints(p, r)
+    assert r.cost.total_eur == pytest.approx(0.75, abs=1e-6)
