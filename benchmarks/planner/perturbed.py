@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 import statistics
-import sys
 import time
 from typing import Any
 
@@ -125,20 +125,40 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
+    # HiGHS prints a banner on the C-level stdout: keep stdout for our output only.
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    stdout = os.fdopen(out_fd, "w")
     if a.command == "generate":
         for path in generate(a.count):
-            print(path.name)
+            print(path.name, file=stdout)
         return 0
     result = run(a.reps)
     if a.json:
-        print(json.dumps(result))
+        print(json.dumps(result), file=stdout)
     else:
         for r in result["runs"]:
-            print(r["scenario"], r["status"], r["wall_s"], r["highs_runs"], r["binaries"],
-                  r["cost_eur"], r["full_binary_cost_eur"], f"{r['rel_diff']:.1e}")  # fmt: skip
-        print("median", result["median_wall_s"], "max", result["max_wall_s"],
-              "max rel diff", f"{result['max_rel_diff_vs_full_binary']:.1e}")  # fmt: skip
-    sys.stdout.flush()
+            print(
+                r["scenario"],
+                r["status"],
+                r["wall_s"],
+                r["highs_runs"],
+                r["binaries"],
+                r["cost_eur"],
+                r["full_binary_cost_eur"],
+                f"{r['rel_diff']:.1e}",
+                file=stdout,
+            )
+        print(
+            "median",
+            result["median_wall_s"],
+            "max",
+            result["max_wall_s"],
+            "max rel diff",
+            f"{result['max_rel_diff_vs_full_binary']:.1e}",
+            file=stdout,
+        )
+    stdout.flush()
     return 0
 
 
