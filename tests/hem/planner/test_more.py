@@ -24,7 +24,7 @@ from custom_components.open_hem.hem.planner import (
     comfort_band,
     plan,
 )
-from custom_components.open_hem.hem.planner.solve import _run_pause
+from custom_components.open_hem.hem.planner.solve import _run_pause, _sigma_delta
 
 from .builders import hourly
 from .test_properties import check_hard_constraints
@@ -300,3 +300,11 @@ def test_a_mip_that_presolve_wrongly_calls_infeasible_is_solved_without_presolve
     r = plan(p)
     check_hard_constraints(p, r)
     assert r.cost.total_eur == pytest.approx(0.75, abs=1e-6)
+
+
+def test_sigma_delta_follows_relaxed_power_in_energy() -> None:
+    ub = np.array([2500.0, 2500.0, 2500.0, 2500.0, 0.0, 2500.0])
+    power = np.array([350.0, 350.0, 350.0, 350.0, 0.0, 1000.0])
+    on = _sigma_delta(power, 700.0, ub)
+    assert on.tolist() == [True, False, True, False, False, True]
+    assert not _sigma_delta(np.zeros(3), 700.0, np.full(3, 2500.0)).any()

@@ -237,13 +237,14 @@ def _violations(
             zb: Branch = (cb, 0.0, 0.0)
             found.append((za, zb) if x[ca] < x[cb] else (zb, za))
 
-    def semi(a: IntArray, lo: float) -> None:
+    def semi(a: IntArray, lo: float, prefer_on: NDArray[np.bool_] | None = None) -> None:
         v = x[a]
         for t in np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)):
             c = int(a[t])
             on: Branch = (c, lo, float(upper[c]))
             off: Branch = (c, 0.0, 0.0)
-            found.append((on, off) if v[t] >= lo / 2 else (off, on))
+            first = v[t] >= lo / 2 if prefer_on is None else prefer_on[t]
+            found.append((on, off) if first else (off, on))
 
     for cols in index.batteries:
         split(cols.charge, cols.discharge)
@@ -254,7 +255,8 @@ def _violations(
             semi(ec.charge, ev.min_w)
     for hp, hc in zip(p.heat_pumps, index.heat_pumps, strict=True):
         if hp.min_w > 0 and hc.on is None:
-            semi(hc.power, hp.min_w)
+            # a slow house: follow the relaxed heat in energy, not slot by slot
+            semi(hc.power, hp.min_w, _sigma_delta(x[hc.power], hp.min_w, upper[hc.power]))
     split(index.imp, index.exp, np.asarray(p.import_price) < np.asarray(p.export_price))
     return found
 
@@ -366,6 +368,22 @@ def _repair_incumbent(
     return _repair(p, index, h, lp, x=out.x, stats=stats)
 
 
+def _sigma_delta(power: FloatArray, min_w: float, ub: FloatArray) -> NDArray[np.bool_]:
+    """Slots to run in so that relaxed ``power`` (which may lie below ``min_w``) is followed
+    in energy: switch on when the energy owed reaches half a slot at the minimum power, and
+    carry what running at (at least) the minimum delivers too much or too little."""
+    on = np.zeros(len(power), dtype=bool)
+    owed = 0.0
+    half = max(min_w / 2, TOL_W)
+    for t, v in enumerate(power.tolist()):
+        owed += v
+        if ub[t] > 0 and owed >= half:
+            on[t] = True
+            owed -= min(max(min_w, v), float(ub[t]))
+        owed = max(owed, -min_w)  # do not let an early surplus suppress later demand
+    return on
+
+
 def _run_pause(
     on: NDArray[np.bool_], allowed: NDArray[np.bool_], run: int, pause: int, initially_on: bool
 ) -> NDArray[np.bool_]:
@@ -422,7 +440,7 @@ def _on_off_start(
         if hc.on is None:
             continue
         power = out.x[hc.power]
-        want = power > max(hp.min_w / 2, TOL_W)
+        want = _sigma_delta(power, hp.min_w, hc.ub)
         pattern = _run_pause(want, hc.ub > 0, hp.min_run_slots, hp.min_pause_slots, hp.initially_on)
         cols.append(hc.on)
         values.append(pattern.astype(np.float64))
