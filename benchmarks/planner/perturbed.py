@@ -1,7 +1,9 @@
 """Perturbed anchor-like scenarios: generate them, and time the planner on them.
 
     python -m benchmarks.planner.perturbed generate [--count 20]
-    python -m benchmarks.planner.perturbed run [--reps 3] [--json]  (figures: perturbed_results.json)
+    python -m benchmarks.planner.perturbed run [--reps 3] [--json]
+
+Figures: ``perturbed_results.json``.
 
 ``generate`` writes ``scenarios/perturbed_NN.json`` in the EMHASS-anchor schema from the
 15-min anchor with deterministic seeds (0..count-1): negative-price stretches, tighter
