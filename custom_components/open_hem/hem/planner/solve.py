@@ -148,7 +148,11 @@ class Disjunctions:
         """The full model: a binary in every slot where a disjunction could matter.
 
         ``only_touched``: only for the devices that already have one (once a device needs
-        binaries at all, one mixed-integer solve with all of them beats several rounds).
+        binaries at all, one mixed-integer solve with all of them beats several rounds), except
+        a heat pump's minimum power: its binaries stay in the slots found so far. In a slow
+        house few slots break it, and a MIP with binaries only there is much smaller (all four
+        devices at 192 slots: 29 instead of 192 heat-pump binaries, 1.5 s instead of ~3 s;
+        the exact rounds stay: a plan is returned only when no slot breaks a disjunction).
         """
         n = index.n
         # Burning energy (charging and discharging at once) pays where energy has a negative
@@ -165,7 +169,7 @@ class Disjunctions:
             if ev.min_w > 0 and (smin or not only_touched):
                 smin.update(window)
         for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
-            if hp.min_w > 0 and hcols.on is None and (s or not only_touched):
+            if hp.min_w > 0 and hcols.on is None and not only_touched:
                 s.update(np.flatnonzero(hcols.ub > 0).tolist())
         if self.grid or not only_touched:
             self.grid |= set(
