@@ -24,10 +24,12 @@ from custom_components.open_hem.hem.planner import (
     comfort_band,
     plan,
 )
-from custom_components.open_hem.hem.planner.solve import _run_pause
+from custom_components.open_hem.hem.planner.solve import _run_pause, _sigma_delta
 
 from .builders import hourly
 from .test_properties import check_hard_constraints
+
+TOL_TEST = 1e-3
 
 
 @pytest.mark.parametrize(("wear", "cycles"), [(0.25, False), (0.1, True)])
@@ -281,3 +283,57 @@ def test_rungs_below_a_relaxed_wish_stay_exact() -> None:
     assert full.cost.energy_eur == pytest.approx(-0.146228625, abs=1e-6)
     assert lazy.cost.energy_eur == pytest.approx(full.cost.energy_eur, abs=1e-6)
     assert [u.kind for u in lazy.unmet] == ["ev_energy"]
+
+
+def test_a_mip_that_presolve_wrongly_calls_infeasible_is_solved_without_presolve() -> None:
+    """Found by the property tests: after the WISHES rung is fixed, HiGHS 1.16's MIP presolve
+    called the COST solve infeasible (the WISHES solution satisfies it)."""
+    house = ThermalHouse(150.0, 8000.0, 19.0, 20.0, 23.0)
+    p = Problem(
+        Horizon(datetime(2025, 1, 6, tzinfo=UTC), 3, 15, "UTC"),
+        np.array([0.5, 0.5, 0.0]),
+        np.array([0.5, 0.5, 0.05]),
+        np.zeros(3),
+        outdoor_temp_c=0.0,
+        grid=GridConnection(17250.0, 17250.0, import_limit_w=6000.0),
+        heat_pumps=(HeatPump("hp", 3000.0, house, cutoff_outdoor_c=15.0),),
+        pv=(PVInverter("pv", np.zeros(3)),),
+    )
+    r = plan(p)
+    check_hard_constraints(p, r)
+    assert r.cost.total_eur == pytest.approx(0.75, abs=1e-6)
+
+
+def test_sigma_delta_follows_relaxed_power_in_energy() -> None:
+    ub = np.array([2500.0, 2500.0, 2500.0, 2500.0, 0.0, 2500.0])
+    power = np.array([350.0, 350.0, 350.0, 350.0, 0.0, 1000.0])
+    on = _sigma_delta(power, 700.0, ub)
+    assert on.tolist() == [True, False, True, False, False, True]
+    assert not _sigma_delta(np.zeros(3), 700.0, np.full(3, 2500.0)).any()
+
+
+def test_lazy_heat_pump_minimum_power_binaries_match_every_slot_binaries() -> None:
+    """A day of a slow house with a heat pump of at least 700 W: binaries only in the slots
+    that break the minimum give the same optimum as a binary in every slot."""
+    n = 96
+    t = np.arange(n)
+    horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), n, 15, "UTC")
+    price = 0.25 + 0.1 * np.sin(t / n * 4 * np.pi) + 0.02 * np.cos(t * 0.7)
+    house = ThermalHouse(180.0, 9000.0, 20.5, np.where((t >= 28) & (t < 88), 20.0, 17.0), 23.0)
+    p = Problem(
+        horizon,
+        price,
+        price - 0.1,
+        np.full(n, 300.0),
+        outdoor_temp_c=4.0 + 3.0 * np.sin(t / n * 2 * np.pi),
+        heat_pumps=(HeatPump("hp", 2500.0, house, min_w=700.0),),
+        pv=(PVInverter("pv", np.zeros(n)),),
+    )
+    lazy = plan(p)
+    full = plan(p, full_binaries=True)
+    assert lazy.status == full.status == "optimal"
+    check_hard_constraints(p, lazy)
+    on = lazy.device("hp").power_w
+    assert np.all((on <= TOL_TEST) | (on >= 700.0 - TOL_TEST))
+    assert 0 < lazy.figures.binaries < full.figures.binaries
+    assert lazy.cost.total_eur == pytest.approx(full.cost.total_eur, rel=2e-4)
