@@ -23,6 +23,7 @@ from custom_components.open_hem.hem.planner import (
     ThermalHouse,
     comfort_band,
     plan,
+    solve,
 )
 from custom_components.open_hem.hem.planner.solve import _run_pause, _sigma_delta
 
@@ -337,3 +338,43 @@ def test_lazy_heat_pump_minimum_power_binaries_match_every_slot_binaries() -> No
     assert np.all((on <= TOL_TEST) | (on >= 700.0 - TOL_TEST))
     assert 0 < lazy.figures.binaries < full.figures.binaries
     assert lazy.cost.total_eur == pytest.approx(full.cost.total_eur, rel=2e-4)
+
+
+@pytest.mark.parametrize("on_off", [True, False])
+def test_heat_pump_mips_without_presolve_match_highs_presolve(
+    on_off: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Heat-pump MIPs run without HiGHS's presolve (faster); the optimum is the same as with
+    it, for an on/off unit (min run/pause 2 slots) and one with only a minimum power."""
+    n = 48
+    t = np.arange(n)
+    horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), n, 15, "UTC")
+    price = 0.25 + 0.1 * np.sin(t / n * 4 * np.pi) + 0.02 * np.cos(t * 0.7)
+    house = ThermalHouse(180.0, 9000.0, 20.2, np.where(t >= 16, 20.0, 17.0), 23.0)
+    hp = HeatPump(
+        "hp",
+        2500.0,
+        house,
+        min_w=700.0,
+        min_run_slots=2 if on_off else 1,
+        min_pause_slots=2 if on_off else 1,
+    )
+    p = Problem(
+        horizon,
+        price,
+        price - 0.1,
+        np.full(n, 300.0),
+        outdoor_temp_c=2.0 + 3.0 * np.sin(t / n * 2 * np.pi),
+        heat_pumps=(hp,),
+        pv=(PVInverter("pv", np.zeros(n)),),
+    )
+    fast = plan(p)
+    monkeypatch.setattr(solve, "HEAT_PUMP_MIP_PRESOLVE", "choose")
+    with_presolve = plan(p)
+    assert fast.status == with_presolve.status == "optimal"
+    check_hard_constraints(p, fast)
+    assert fast.figures.binaries > 0
+    assert fast.cost.total_eur == pytest.approx(with_presolve.cost.total_eur, rel=2e-4)
+    for key, value in with_presolve.figures.rung_values.items():
+        got = fast.figures.rung_values[key]
+        assert abs(got - value) <= 2e-4 * max(1.0, abs(value)), key
