@@ -13,11 +13,9 @@ Figures are medians of several repeats. ``--write`` stores results.json and RESU
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 import json
 import os
 from pathlib import Path
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +23,7 @@ import tempfile
 import time
 from typing import Any
 
+from benchmarks.machine import describe
 from custom_components.open_hem.hem.p1.averaging import PowerAverager, TotalGuard
 from custom_components.open_hem.hem.p1.readings import POWER_FIELDS, TOTAL_FIELDS
 from custom_components.open_hem.hem.p1.stream import TelegramFramer
@@ -121,27 +120,6 @@ def through_home_assistant() -> dict[str, Any]:
     }
 
 
-def machine() -> dict[str, Any]:
-    """Where the figures come from."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "platform": f"{platform.system()} {platform.machine()}",
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        # Other work on the machine skews the figures; the 1-minute load at the start says how much.
-        "load_average_1min": round(os.getloadavg()[0], 2),
-    }
-
-
 def markdown(results: dict[str, Any]) -> str:
     """RESULTS.md."""
     m = results["machine"]
@@ -206,7 +184,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="store results.json and RESULTS.md")
     parser.add_argument("--no-ha", action="store_true", help="skip the Home Assistant half")
     args = parser.parse_args()
-    results: dict[str, Any] = {"machine": machine(), "pure": pure(), "breakdown": breakdown()}
+    results: dict[str, Any] = {"machine": describe(), "pure": pure(), "breakdown": breakdown()}
     if not args.no_ha:
         results["home_assistant"] = through_home_assistant()
     if args.write:

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 from pathlib import Path
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 
 import highspy
 
+from benchmarks.machine import describe
 from benchmarks.planner.scale import four_device_problem
 from custom_components.open_hem.hem.planner import plan, scenario_from_dict
 
@@ -43,26 +43,6 @@ def _rel(path: Path) -> str:
         return os.path.relpath(path.resolve(), ROOT)
     except ValueError:
         return path.name
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "highspy": h.version(),
-        "platform": platform.platform(),
-        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
 
 
 def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
@@ -187,7 +167,8 @@ if stage == "numpy":
     import numpy  # Home Assistant has numpy loaded already
 elif stage != "bare":
     from pathlib import Path
-    from benchmarks.planner.scale import four_device_problem
+    from benchmarks.machine import describe
+from benchmarks.planner.scale import four_device_problem
     from custom_components.open_hem.hem.planner import plan
     if stage == "plan":
         on_off, hp_min_w = {on_off!r}, {hp_min_w!r}
@@ -272,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(r)
     result: dict[str, Any]
     result = dict(runs[0]) if len(runs) == 1 else {"runs": runs}
-    result["machine"] = machine()
+    result["machine"] = describe(highspy=highspy.Highs().version())  # type: ignore[no-untyped-call]
     if a.scale:
         result["scale"] = [
             run_scale(scenarios[0], n, a.scale_reps, variant, a.scale_time_limit)
