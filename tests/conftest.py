@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported before the `hass` fixture runs so Home Assistant finds the custom integration.
 import custom_components.open_hem  # noqa: F401
 from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+
+# Property tests draw the same examples on every run, so CI is reproducible; set
+# HYPOTHESIS_PROFILE=explore to search new random examples (and keep any failure as a test).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
