@@ -22,6 +22,7 @@ from custom_components.open_hem.hem.planner import (
     Rung,
     ThermalHouse,
     comfort_band,
+    model as planner_model,
     plan,
     solve,
 )
@@ -377,4 +378,49 @@ def test_heat_pump_mips_without_presolve_match_highs_presolve(
     assert fast.cost.total_eur == pytest.approx(with_presolve.cost.total_eur, rel=2e-4)
     for key, value in with_presolve.figures.rung_values.items():
         got = fast.figures.rung_values[key]
+        assert abs(got - value) <= 2e-4 * max(1.0, abs(value)), key
+
+
+@pytest.mark.parametrize("case", ["house", "too_cold", "open_floor", "buffer"])
+def test_on_off_floor_cuts_keep_the_optimum(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comfort-floor cuts of an on/off heat pump (model._floor_cuts) are valid: the plan
+    with them has the optimum of the model without them, also where the floor cannot be met
+    (slack), where it is open (-inf) in some slots, and for a hot-water buffer."""
+    n = 40
+    t = np.arange(n)
+    horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), n, 15, "UTC")
+    price = 0.25 + 0.1 * np.sin(t / n * 4 * np.pi) + 0.02 * np.cos(t * 0.7)
+    low = np.where(t >= 12, 20.0, 17.0)
+    if case == "open_floor":
+        low = np.where((t % 9) < 3, -np.inf, low)
+    thermal: ThermalHouse | HotWaterBuffer = ThermalHouse(180.0, 9000.0, 20.2, low, 23.0)
+    max_w = 2500.0
+    outdoor = 2.0 + 3.0 * np.sin(t / n * 2 * np.pi)
+    if case == "too_cold":
+        max_w, outdoor = 1200.0, outdoor - 12.0
+    if case == "buffer":
+        draw = np.where(t % 13 == 5, 3000.0, 100.0)
+        thermal = HotWaterBuffer(200.0, 50.0, 45.0, 60.0, draw_w=draw)
+    hp = HeatPump(
+        "hp", max_w, thermal, min_w=700.0, min_run_slots=2, min_pause_slots=2, cutoff_outdoor_c=None
+    )
+    p = Problem(
+        horizon,
+        price,
+        price - 0.1,
+        np.full(n, 300.0),
+        outdoor_temp_c=outdoor,
+        heat_pumps=(hp,),
+        pv=(PVInverter("pv", np.zeros(n)),),
+    )
+    with_cuts = plan(p)
+    monkeypatch.setattr(planner_model, "FLOOR_CUT_SLOTS", 0)
+    without = plan(p)
+    assert with_cuts.status == without.status == "optimal"
+    check_hard_constraints(p, with_cuts)
+    if case == "too_cold":
+        assert with_cuts.unmet
+    assert with_cuts.cost.total_eur == pytest.approx(without.cost.total_eur, rel=2e-4)
+    for key, value in without.figures.rung_values.items():
+        got = with_cuts.figures.rung_values[key]
         assert abs(got - value) <= 2e-4 * max(1.0, abs(value)), key

@@ -21,6 +21,11 @@ from .problem import FloatArray, Problem, Rung
 type IntArray = NDArray[np.int64]
 
 _INF = math.inf
+FLOOR_CUT_SLOTS = 4
+"""Longest window (slots) of the on/off heat pump's comfort-floor cuts (see _floor_cuts)."""
+FLOOR_CUT_EPS = 1e-5
+"""K of room each floor cut leaves: where a cut is exactly tight at full power (a house that
+cannot reach its floor) HiGHS's MIP otherwise declared a feasible model infeasible."""
 
 
 class _Builder:
@@ -215,7 +220,78 @@ def _heat_pump(b: _Builder, hp: HeatPump, p: Problem) -> HeatPumpCols:
             if hp.min_pause_slots > 1:
                 k = np.arange(max(0, t - hp.min_pause_slots + 1), t + 1)
                 b.row(np.r_[stop[k], on[t]], np.ones(len(k) + 1), -_INF, 1.0)
+        _floor_cuts(
+            b,
+            power,
+            temp,
+            below,
+            on,
+            a=a,
+            heat=gain * cop * ub,
+            drift=gain * (ua * amb + gains),
+            low=low,
+            t0=t0,
+            ub=ub,
+        )
     return HeatPumpCols(power, temp, below, above, on, ub)
+
+
+def _floor_cuts(
+    b: _Builder,
+    power: IntArray,
+    temp: IntArray,
+    below: IntArray,
+    on: IntArray,
+    *,
+    a: float,
+    heat: FloatArray,
+    drift: FloatArray,
+    low: FloatArray,
+    t0: float,
+    ub: FloatArray,
+) -> None:
+    """Valid inequalities from the house dynamics (lot-sizing (l, S) cuts) for an on/off unit.
+
+    With ``T[t+1] = a*T[t] + heat[t]*P[t] + drift[t]`` and the (soft) floor ``T[s] + bs[s] >=
+    F[s]`` at each state s >= 1, for a window of slots ``[i, j)``::
+
+        sum_t a^(j-1-t) heat[t] P[t] <= sum_t N+(t, j) u[t] + (T[j] - F[j] + bs[j])
+                                        + sum_{t >= max(i, 1)} a^(j-t) bs[t]
+
+    where ``N(t, j) = F[j] - a^(j-t) F[t] - sum_{s=t}^{j-1} a^(j-1-s) drift[s]`` is the heat
+    the house needs from ``t`` to ``j`` when it starts at its floor (``F[0]`` = the initial
+    temperature, no slack). Valid: if no slot of the window is on, the left side is 0; else
+    with ``k`` the first slot on, the heat from ``k`` on is ``T[j] - a^(j-k) T[k] - drift``,
+    and ``T[k] >= F[k] - bs[k]``. The relaxation lacks it where it holds the house at its
+    floor with less than the minimum power (``u = P/P_max``): the cut then needs ``u = 1``.
+    """
+    n = len(power)
+    floor = np.r_[t0, low]  # per state; state 0 is fixed
+    ok = np.isfinite(floor)
+    bs = np.r_[-1, below]  # slack per state (none at state 0)
+    for j in range(1, n + 1):
+        if not ok[j]:
+            continue
+        for length in range(1, FLOOR_CUT_SLOTS + 1):
+            i = j - length
+            if i < 0 or not ok[i : j + 1].all():
+                break
+            ts = np.arange(i, j)
+            disc = a ** (j - 1 - ts)
+            # drift from t to j: sum_{s=t}^{j-1} a^(j-1-s) drift[s], per t
+            dsum = np.cumsum((disc * drift[ts])[::-1])[::-1]
+            need = floor[j] - a ** (j - ts) * floor[ts] - dsum
+            w = disc * heat[ts]  # per unit of u (power scaled by its upper bound)
+            # at most what full power from t on delivers by j
+            need = np.minimum(np.maximum(need, 0.0), np.cumsum(w[::-1])[::-1])
+            keep = w > 0
+            cols = [power[ts[keep]], on[ts], temp[j : j + 1], below[j - 1 : j]]
+            vals = [w[keep] / ub[ts[keep]], -need, np.array([-1.0]), np.array([-1.0])]
+            sl = ts[ts >= 1]
+            if len(sl):
+                cols.append(bs[sl])
+                vals.append(-(a ** (j - sl)))
+            b.row(np.concatenate(cols), np.concatenate(vals), -_INF, FLOOR_CUT_EPS - floor[j])
 
 
 def build(p: Problem) -> tuple[BaseModel, Index]:
