@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported before the `hass` fixture runs so Home Assistant finds the custom integration.
 import custom_components.open_hem  # noqa: F401
-from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+from tests.entries import hub_entry
 
 # Property tests draw the same examples on every run, so CI is reproducible; set
 # HYPOTHESIS_PROFILE=explore to search new random examples (and keep any failure as a test).
@@ -29,10 +29,4 @@ def auto_enable_custom_integrations(enable_custom_integrations: Any) -> None:
 @pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
     """An Open HEM hub entry as the config flow creates it."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Open HEM",
-        data={CONF_CONNECTION: "3x25"},
-        version=1,
-        minor_version=1,
-    )
+    return hub_entry()

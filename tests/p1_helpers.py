@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryData
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+from .entries import hub_entry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dsmr"
 
@@ -109,17 +109,12 @@ class TelegramServer:
 
 def meter_entry(data: dict[str, Any], title: str = "P1 meter") -> MockConfigEntry:
     """The hub entry with one P1 meter subentry."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Open HEM",
-        data={CONF_CONNECTION: "3x25"},
-        version=1,
-        minor_version=1,
-        subentries_data=[
+    return hub_entry(
+        subentries=[
             ConfigSubentryData(
                 data=data, subentry_type="p1_meter", title=title, unique_id=f"test:{title}"
             )
-        ],
+        ]
     )
 
 

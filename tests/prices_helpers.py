@@ -9,9 +9,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.hem.prices.entsoe_client import API_URL
 
+from .entries import hub_entry
 from .hem.prices.a44 import document, period, series
 
 URL = API_URL
@@ -25,18 +26,8 @@ VAT_NL = 1.21
 
 def entsoe_entry(**options: object) -> MockConfigEntry:
     """The hub entry with ENTSO-E prices for the Netherlands."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Open HEM",
-        data={
-            CONF_CONNECTION: "3x25",
-            "price_source": "entsoe",
-            "api_token": "secret",
-            "bidding_zone": "NL",
-        },
-        options=options,
-        version=1,
-        minor_version=1,
+    return hub_entry(
+        {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"}, options=options
     )
 
 

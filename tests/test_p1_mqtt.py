@@ -19,7 +19,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_mqtt_message,
     async_fire_time_changed,
 )
@@ -32,8 +31,10 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClientGenerator,
 )
 
-from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
+from custom_components.open_hem.const import DOMAIN
 from tests.p1_helpers import V5, changed, meter_entry, telegram_text, with_crc
+
+from .entries import hub_entry
 
 IMPORT = "sensor.p1_meter_energy_import"
 
@@ -257,11 +258,8 @@ async def test_diagnostics_per_meter_without_identifiers(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_client: ClientSessionGenerator
 ) -> None:
     """Per meter: settings with host/path/topic redacted, counts, times, the reading without ids."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Open HEM",
-        data={CONF_CONNECTION: "3x25"},
-        subentries_data=[
+    entry = hub_entry(
+        subentries=[
             ConfigSubentryData(
                 data=mqtt_data("home/p1/telegram", "raw"),
                 subentry_type="p1_meter",
