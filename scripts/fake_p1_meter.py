@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.open_hem.hem.p1.telegram import crc16
+from open_hem_core.p1.telegram import crc16
 
 # Dutch and Belgian meters keep local time, marked S (summer) or W (winter).
 METER_TIME_ZONE = ZoneInfo("Europe/Amsterdam")

@@ -10,10 +10,10 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.open_hem.const import DOMAIN
-from custom_components.open_hem.hem.prices.entsoe_client import API_URL
+from custom_components.open_hem.core.prices.entsoe_client import API_URL
 
+from .core.prices.a44 import document, period, series
 from .entries import hub_entry
-from .hem.prices.a44 import document, period, series
 
 URL = API_URL
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.core.prices.series import PriceSeries
 from custom_components.open_hem.diagnostics import async_get_config_entry_diagnostics
-from custom_components.open_hem.hem.prices.series import PriceSeries
 
 from .prices_helpers import (
     ENERGY_TAX_NL,

@@ -24,10 +24,10 @@ import time
 from typing import Any
 
 from benchmarks.machine import describe
-from custom_components.open_hem.hem.p1.averaging import PowerAverager, TotalGuard
-from custom_components.open_hem.hem.p1.readings import POWER_FIELDS, TOTAL_FIELDS
-from custom_components.open_hem.hem.p1.stream import TelegramFramer
-from custom_components.open_hem.hem.p1.telegram import parse_telegram
+from open_hem_core.p1.averaging import PowerAverager, TotalGuard
+from open_hem_core.p1.readings import POWER_FIELDS, TOTAL_FIELDS
+from open_hem_core.p1.stream import TelegramFramer
+from open_hem_core.p1.telegram import parse_telegram
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -71,8 +71,8 @@ def breakdown() -> dict[str, float]:
     """Where a DSMR 5 telegram's time goes, in µs."""
     from dsmr_parser.parsers import TelegramParser  # noqa: PLC0415
 
-    from custom_components.open_hem.hem.p1.readings import reading_from_telegram  # noqa: PLC0415
-    from custom_components.open_hem.hem.p1.telegram import _parser, check_crc  # noqa: PLC0415
+    from open_hem_core.p1.readings import reading_from_telegram  # noqa: PLC0415
+    from open_hem_core.p1.telegram import _parser, check_crc  # noqa: PLC0415
 
     text = (FIXTURES / CASES["dsmr5"][0]).read_bytes().decode("ascii")
     telegram = _parser("5").parse(text)

@@ -30,7 +30,7 @@ import highspy
 
 from benchmarks.machine import describe
 from benchmarks.planner.scale import four_device_problem
-from custom_components.open_hem.hem.planner import plan, scenario_from_dict
+from open_hem_core.planner import plan, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHORS = ROOT.parent / "shared" / "anchors" / "emhass"
@@ -152,24 +152,15 @@ def run_scale(
 
 _CHILD = """
 import sys
-import types
 sys.path.insert(0, {root!r})
-# The integration's package __init__ imports Home Assistant; the planner (hem/) does not.
-# Register the two parent packages without running their __init__, so only the planner,
-# numpy and highspy are measured (inside HA those parents are loaded anyway).
-for name, sub in (("custom_components", "custom_components"),
-                  ("custom_components.open_hem", "custom_components/open_hem")):
-    pkg = types.ModuleType(name)
-    pkg.__path__ = [{root!r} + "/" + sub]
-    sys.modules[name] = pkg
 stage = {stage!r}
 if stage == "numpy":
     import numpy  # Home Assistant has numpy loaded already
 elif stage != "bare":
     from pathlib import Path
     from benchmarks.machine import describe
-from benchmarks.planner.scale import four_device_problem
-    from custom_components.open_hem.hem.planner import plan
+    from benchmarks.planner.scale import four_device_problem
+    from open_hem_core.planner import plan
     if stage == "plan":
         on_off, hp_min_w = {on_off!r}, {hp_min_w!r}
         problem = four_device_problem(Path({scenario!r}), {slots}, on_off=on_off, hp_min_w=hp_min_w)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from custom_components.open_hem.hem.planner import plan, scenario_from_dict
+from open_hem_core.planner import plan, scenario_from_dict
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"

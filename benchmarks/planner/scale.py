@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from custom_components.open_hem.hem.planner import (
+from open_hem_core.planner import (
     Battery,
     EVCharger,
     GridConnection,

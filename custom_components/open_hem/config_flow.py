@@ -32,10 +32,10 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
-from .hem.prices.entsoe_client import EntsoeClient
-from .hem.prices.errors import EntsoeAuthError, EntsoeTemporaryError
-from .hem.prices.tariff import ExportMode, defaults_for
-from .hem.prices.zones import BIDDING_ZONES, default_zone, eic
+from .core.prices.entsoe_client import EntsoeClient
+from .core.prices.errors import EntsoeAuthError, EntsoeTemporaryError
+from .core.prices.tariff import ExportMode, defaults_for
+from .core.prices.zones import BIDDING_ZONES, default_zone, eic
 from .p1_config_flow import P1MeterSubentryFlow
 from .p1_const import SUBENTRY_P1_METER
 from .price_const import (

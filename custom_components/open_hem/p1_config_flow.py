@@ -27,10 +27,10 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from .hem.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
-from .hem.p1.homewizard import HomeWizardError, fetch_reading
-from .hem.p1.readings import DSMR_VERSIONS, MeterReading
-from .hem.p1.serial_tcp import (
+from .core.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
+from .core.p1.homewizard import HomeWizardError, fetch_reading
+from .core.p1.readings import DSMR_VERSIONS, MeterReading
+from .core.p1.serial_tcp import (
     CannotConnectError,
     InvalidPathError,
     NoTelegramError,
@@ -38,7 +38,7 @@ from .hem.p1.serial_tcp import (
     open_tcp,
     read_one,
 )
-from .hem.p1.telegram import TelegramError
+from .core.p1.telegram import TelegramError
 from .p1_const import (
     CONF_DSMR_VERSION,
     CONF_HOST,

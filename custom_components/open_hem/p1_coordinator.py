@@ -26,12 +26,11 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .data import OpenHemConfigEntry
-from .hem.p1.averaging import PowerAverager, TotalGuard
-from .hem.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
-from .hem.p1.homewizard import HomeWizardError, fetch_reading
-from .hem.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
-from .hem.p1.serial_tcp import (
+from .core.p1.averaging import PowerAverager, TotalGuard
+from .core.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
+from .core.p1.homewizard import HomeWizardError, fetch_reading
+from .core.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
+from .core.p1.serial_tcp import (
     IGNORED_LINE,
     P1Protocol,
     SourceError,
@@ -39,7 +38,8 @@ from .hem.p1.serial_tcp import (
     open_serial,
     open_tcp,
 )
-from .hem.p1.telegram import TelegramError
+from .core.p1.telegram import TelegramError
+from .data import OpenHemConfigEntry
 from .p1_const import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,

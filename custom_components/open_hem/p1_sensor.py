@@ -35,8 +35,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import DOMAIN
+from .core.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
 from .data import OpenHemConfigEntry
-from .hem.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
 from .p1_const import SOURCE_HOMEWIZARD
 from .p1_coordinator import P1Coordinator
 

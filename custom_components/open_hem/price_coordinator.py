@@ -25,13 +25,13 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .core.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
+from .core.prices.entsoe_client import EntsoeClient
+from .core.prices.errors import EntsoeAuthError
+from .core.prices.series import PriceSeries, PriceSlot
+from .core.prices.tariff import ExportMode, Tariff, defaults_for
+from .core.prices.zones import default_zone
 from .data import OpenHemConfigEntry
-from .hem.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
-from .hem.prices.entsoe_client import EntsoeClient
-from .hem.prices.errors import EntsoeAuthError
-from .hem.prices.series import PriceSeries, PriceSlot
-from .hem.prices.tariff import ExportMode, Tariff, defaults_for
-from .hem.prices.zones import default_zone
 from .price_const import (
     CONF_BIDDING_ZONE,
     CONF_ENERGY_TAX,

@@ -20,9 +20,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
+from .core.prices.analysis import PriceLevel
 from .data import OpenHemConfigEntry
 from .entity import OpenHemHubEntity
-from .hem.prices.analysis import PriceLevel
 from .price_coordinator import PriceCoordinator
 
 # The currency code, as the Energy dashboard expects for a price entity (like nordpool).

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 import numpy as np
 import pytest
 
-from custom_components.open_hem.hem.planner import (
+from open_hem_core.planner import (
     Battery,
     ComfortPeriod,
     EVCharger,
@@ -26,7 +26,7 @@ from custom_components.open_hem.hem.planner import (
     plan,
     solve,
 )
-from custom_components.open_hem.hem.planner.solve import _run_pause, _sigma_delta
+from open_hem_core.planner.solve import _run_pause, _sigma_delta
 
 from .builders import hourly
 from .test_properties import check_hard_constraints

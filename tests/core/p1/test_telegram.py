@@ -9,20 +9,20 @@ from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 import pytest
 
-from custom_components.open_hem.hem.p1.readings import (
+from open_hem_core.p1.readings import (
     POWER_FIELDS,
     TARIFF_LOW,
     TARIFF_NORMAL,
     MeterReading,
     tariff_name,
 )
-from custom_components.open_hem.hem.p1.telegram import (
+from open_hem_core.p1.telegram import (
     ChecksumError,
     TelegramError,
     identification,
     parse_telegram,
 )
-from tests.p1_helpers import FLUVIUS, V4_2, V5, V5_TWO_MBUS, changed, telegram_text, with_crc
+from tests.core.p1.telegrams import FLUVIUS, V4_2, V5, V5_TWO_MBUS, changed, telegram_text, with_crc
 
 
 def test_dsmr5_telegram() -> None:
@@ -175,7 +175,7 @@ def test_crc_matches_the_reference_and_dsmr_parser() -> None:
     """The fast CRC agrees with dsmr_parser's and the fixtures' own CRCs."""
     from dsmr_parser.parsers import TelegramParser  # noqa: PLC0415
 
-    from custom_components.open_hem.hem.p1.telegram import check_crc, crc16  # noqa: PLC0415
+    from open_hem_core.p1.telegram import check_crc, crc16  # noqa: PLC0415
 
     for name in (V5, V5_TWO_MBUS, V4_2, FLUVIUS):
         text = telegram_text(name)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 
-from custom_components.open_hem.hem.planner import (
+from open_hem_core.planner import (
     Battery,
     EVCharger,
     GridConnection,

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from custom_components.open_hem.hem.p1.homewizard import (
+from open_hem_core.p1.homewizard import (
     HomeWizardError,
     data_url,
     reading_from_data,
 )
-from custom_components.open_hem.hem.p1.readings import TARIFF_LOW, TARIFF_NORMAL
+from open_hem_core.p1.readings import TARIFF_LOW, TARIFF_NORMAL
 
 DATA = Path(__file__).parents[2] / "fixtures" / "homewizard" / "data_p1.json"
 

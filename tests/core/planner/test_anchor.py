@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from custom_components.open_hem.hem.planner import load_scenario, plan
+from open_hem_core.planner import load_scenario, plan
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

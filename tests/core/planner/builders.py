@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from custom_components.open_hem.hem.planner import GridConnection, Horizon, Problem
+from open_hem_core.planner import GridConnection, Horizon, Problem
 
 
 def hourly(n: int, **kw: Any) -> Problem:

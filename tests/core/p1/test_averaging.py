@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.open_hem.hem.p1.averaging import PowerAverager, TotalGuard
+from open_hem_core.p1.averaging import PowerAverager, TotalGuard
 
 
 def test_time_weighted_mean() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.open_hem.hem.p1.readings import MeterReading
-from custom_components.open_hem.hem.p1.serial_tcp import (
+from open_hem_core.p1.readings import MeterReading
+from open_hem_core.p1.serial_tcp import (
     ERROR_CRC,
     ERROR_FRAMING,
     ERROR_TELEGRAM,
@@ -25,7 +25,15 @@ from custom_components.open_hem.hem.p1.serial_tcp import (
     open_tcp,
     read_one,
 )
-from tests.p1_helpers import FLUVIUS, V4_2, V5, TelegramServer, changed, telegram_bytes, with_crc
+from tests.core.p1.telegrams import (
+    FLUVIUS,
+    V4_2,
+    V5,
+    TelegramServer,
+    changed,
+    telegram_bytes,
+    with_crc,
+)
 
 
 class Collector:
@@ -59,7 +67,7 @@ class Collector:
 
 
 @pytest.fixture
-async def server(socket_enabled: None) -> AsyncGenerator[TelegramServer]:
+async def server() -> AsyncGenerator[TelegramServer]:
     """A dongle on 127.0.0.1."""
     server = await TelegramServer().start()
     yield server
@@ -88,7 +96,7 @@ async def test_tcp_whole_fragmented_garbage_bad_crc_and_drop(server: TelegramSer
     protocol.close()
 
 
-async def test_tcp_connection_refused(socket_enabled: None) -> None:
+async def test_tcp_connection_refused() -> None:
     """A port nobody listens on is CannotConnectError."""
     collector = Collector()
     probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
@@ -142,7 +150,7 @@ async def test_serial_over_a_pseudo_terminal() -> None:
         os.close(device)
 
 
-async def test_serial_bad_paths(tmp_path: Path, socket_enabled: None) -> None:
+async def test_serial_bad_paths(tmp_path: Path) -> None:
     """A missing device or a file that is no serial port is InvalidPathError."""
     collector = Collector()
     with pytest.raises(InvalidPathError):

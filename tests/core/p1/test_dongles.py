@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from custom_components.open_hem.hem.p1.dongles import (
+from open_hem_core.p1.dongles import (
     FORMAT_PLAN_D,
     FORMAT_RAW,
     FORMAT_SMART_STUFF,
     DongleDecoder,
     PayloadError,
 )
-from custom_components.open_hem.hem.p1.readings import TARIFF_LOW, TARIFF_NORMAL
-from custom_components.open_hem.hem.p1.telegram import ChecksumError, TelegramError
-from tests.p1_helpers import V5, telegram_text
+from open_hem_core.p1.readings import TARIFF_LOW, TARIFF_NORMAL
+from open_hem_core.p1.telegram import ChecksumError, TelegramError
+from tests.core.p1.telegrams import V5, telegram_text
 
 
 def test_raw_telegram_topic() -> None:

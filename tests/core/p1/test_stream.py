@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from custom_components.open_hem.hem.p1.stream import MAX_TELEGRAM_BYTES, TelegramFramer
-from tests.p1_helpers import FLUVIUS, V4_2, V5, telegram_bytes, telegram_text
+from open_hem_core.p1.stream import MAX_TELEGRAM_BYTES, TelegramFramer
+from tests.core.p1.telegrams import FLUVIUS, V4_2, V5, telegram_bytes, telegram_text
 
 
 def test_whole_telegrams() -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from custom_components.open_hem.hem.planner import (
+from open_hem_core.planner import (
     Battery,
     ComfortPeriod,
     EVCharger,

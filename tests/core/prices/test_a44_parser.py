@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.open_hem.hem.prices.a44_parser import MAX_BODY_BYTES, parse_a44
-from custom_components.open_hem.hem.prices.errors import EntsoeNoData, EntsoeParseError
-from custom_components.open_hem.hem.prices.series import SLOT
+from open_hem_core.prices.a44_parser import MAX_BODY_BYTES, parse_a44
+from open_hem_core.prices.errors import EntsoeNoData, EntsoeParseError
+from open_hem_core.prices.series import SLOT
 
 from .a44 import NS_70, day, document, period, series
 

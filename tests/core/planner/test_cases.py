@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from custom_components.open_hem.hem.planner import (
+from open_hem_core.planner import (
     Battery,
     EVCharger,
     GridConnection,

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.open_hem.hem.prices.analysis import (
+from open_hem_core.prices.analysis import (
     PriceLevel,
     best_window,
     price_level,
     stats,
 )
-from custom_components.open_hem.hem.prices.series import SLOT, PriceSeries, slot_start
-from custom_components.open_hem.hem.prices.tariff import (
+from open_hem_core.prices.series import SLOT, PriceSeries, slot_start
+from open_hem_core.prices.tariff import (
     BE_DEFAULTS,
     NL_DEFAULTS,
     OTHER_DEFAULTS,
@@ -21,7 +21,7 @@ from custom_components.open_hem.hem.prices.tariff import (
     Tariff,
     defaults_for,
 )
-from custom_components.open_hem.hem.prices.zones import BIDDING_ZONES, default_zone, eic
+from open_hem_core.prices.zones import BIDDING_ZONES, default_zone, eic
 
 T0 = datetime(2025, 6, 1, 22, tzinfo=UTC)
 
