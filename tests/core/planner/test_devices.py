@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from open_hem_core.planner import (
-    Battery,
     ComfortPeriod,
     EVCharger,
     HeatPump,
@@ -90,23 +89,6 @@ def test_comfort_band_follows_local_time_of_day() -> None:
     # slot i ends at (i+1):00 local
     assert (low[5], low[6], low[20], low[21]) == (16.0, 20.0, 20.0, 16.0)
     assert np.all(high == 22.0)
-
-
-def test_battery_from_s2_frbc_description() -> None:
-    b = Battery.from_s2_frbc(
-        "b",
-        fill_level_range_wh=(1000.0, 9000.0),
-        usable_capacity_wh=10000.0,
-        charge_power_w=5000.0,
-        discharge_power_w=5000.0,
-        charge_fill_rate_w=4750.0,
-        discharge_fill_rate_w=5000.0 / 0.95,
-        fill_level_wh=5000.0,
-        fill_level_target_wh=6000.0,
-    )
-    assert (b.soc_min, b.soc_max, b.soc_initial, b.soc_final) == (0.1, 0.9, 0.5, 0.6)
-    assert b.charge_efficiency == pytest.approx(0.95)
-    assert b.discharge_efficiency == pytest.approx(0.95)
 
 
 def test_scenario_without_battery_or_ev_and_plan_to_dict_is_json() -> None:

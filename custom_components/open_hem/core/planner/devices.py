@@ -85,38 +85,6 @@ class Battery:
         if not math.isfinite(self.stored_energy_value_eur_per_kwh):
             raise ValueError(f"{owner}: stored_energy_value_eur_per_kwh must be finite")
 
-    @classmethod
-    def from_s2_frbc(
-        cls,
-        name: str,
-        *,
-        fill_level_range_wh: tuple[float, float],
-        usable_capacity_wh: float,
-        charge_power_w: float,
-        discharge_power_w: float,
-        charge_fill_rate_w: float,
-        discharge_fill_rate_w: float,
-        fill_level_wh: float,
-        fill_level_target_wh: float | None = None,
-    ) -> Battery:
-        """Build from an S2 FRBC storage description (fill level in Wh).
-
-        Efficiencies follow from the operation modes' fill rate per power at full power.
-        """
-        cap = usable_capacity_wh
-        return cls(
-            name,
-            capacity_wh=cap,
-            max_charge_w=charge_power_w,
-            max_discharge_w=discharge_power_w,
-            charge_efficiency=min(1.0, charge_fill_rate_w / charge_power_w),
-            discharge_efficiency=min(1.0, discharge_power_w / discharge_fill_rate_w),
-            soc_min=fill_level_range_wh[0] / cap,
-            soc_max=fill_level_range_wh[1] / cap,
-            soc_initial=fill_level_wh / cap,
-            soc_final=None if fill_level_target_wh is None else fill_level_target_wh / cap,
-        )
-
     def check_horizon(self, n: int) -> None:
         """Batteries hold no per-slot data."""
 
