@@ -119,6 +119,11 @@ async def test_401_is_auth_error(server: PriceServer, session: aiohttp.ClientSes
         ({"status": 429}, EntsoeTemporaryError, "HTTP 429"),
         ({"status": 503, "text": "<html>maintenance</html>"}, EntsoeTemporaryError, "HTTP 503"),
         ({"status": 200, "text": "<html>oops</html>"}, EntsoeParseError, "HTTP 200: "),
+        (
+            {"status": 400, "text": "<!DOCTYPE html><html><title>Bad request</title></html>"},
+            EntsoeParseError,
+            "HTTP 400: an HTML page \\('Bad request'\\), not a price document",
+        ),
         ({"status": 200, "text": ""}, EntsoeParseError, "empty body"),
     ],
 )
