@@ -157,6 +157,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
         (b'<!ENTITY x SYSTEM "file:///etc/passwd">', "ENTITY"),
         (b"<Publication_MarketDocument><TimeSeries>", "not XML"),
         (b"\x00\xff garbage", "not XML"),
+        (b"<Some_Other_Document/>", "unexpected document 'Some_Other_Document'"),
         (b"x" * (MAX_BODY_BYTES + 1), "larger than"),
         (
             document(series(period("2025-01-01T00:00Z", "2025-01-01T00:15Z", "PT15M", [(1, 1e9)]))),
@@ -268,6 +269,7 @@ HTML_ERROR_PAGE = b"""<!DOCTYPE html>
         ),
         (b"<html><body>503 Service Unavailable</body></html>", "an HTML page,"),
         (b"<HTML><HEAD><TITLE>" + b"x" * 200 + b"</TITLE>", "x{80}\\.\\.\\."),
+        (b"<html><title>  </title></html>", "^an HTML page, not a price document$"),
     ],
 )
 def test_html_error_page_says_what_it_is(body: bytes, reason: str) -> None:
