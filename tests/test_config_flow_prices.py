@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+import logging
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
@@ -65,7 +67,7 @@ async def test_entsoe_token_checked_before_the_entry_is_made(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"api_token": "right", "bidding_zone": "BE"}
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "entsoe_unavailable"}
 
     # No prices published yet is fine: the token was accepted.
     aioclient_mock.clear_requests()
@@ -124,6 +126,8 @@ async def test_price_integration_missing(hass: HomeAssistant, integration: str) 
     )
     assert result["step_id"] == "prices"
     assert result["errors"] == {"base": f"no_{integration}"}
+    # The user's choice stays selected (it used to jump back to ENTSO-E).
+    assert _defaults(result)["price_source"] == integration
 
 
 async def test_reconfigure_switches_price_source(
@@ -204,7 +208,6 @@ async def test_reauth_takes_a_new_checked_token(
 )
 async def test_options_default_to_the_countrys_tariff(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
     country: str | None,
     tax: float,
     vat: float,
@@ -212,22 +215,127 @@ async def test_options_default_to_the_countrys_tariff(
 ) -> None:
     """Options start from the country's values and are stored as given."""
     hass.config.country = country
-    mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    entry = entsoe_entry()
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     defaults = _defaults(result)
     assert defaults["energy_tax"] == tax
     assert defaults["vat"] == vat
     assert defaults["export_mode"] == export
     assert defaults["price_resolution"] == "15"
+    assert defaults["feed_in_price"] == 0.0
+    assert defaults["feed_in_cost"] == 0.0
     options = {
         "markup": 0.02,
         "energy_tax": 0.1,
         "vat": 21.0,
-        "export_mode": "spot_minus_fee",
-        "export_fee": 0.01,
+        "export_mode": "fixed",
+        "export_fee": 0.0,
+        "feed_in_price": 0.06,
+        "feed_in_cost": 0.015,
         "price_resolution": "60",
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == options
+    assert entry.options == options
+    # The form offers the four feed-in modes.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    modes = next(
+        value.config["options"]
+        for key, value in result["data_schema"].schema.items()
+        if key == "export_mode"
+    )
+    assert modes == ["net_metering", "spot", "spot_minus_fee", "fixed"]
+    assert _defaults(result)["feed_in_price"] == 0.06
+
+
+async def test_options_say_they_need_a_price_source(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without a price source the tariff would do nothing: the options say so, with no form."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_price_source"
+    assert mock_config_entry.options == {}
+    # The same when "No prices for now" was chosen in the flow.
+    hass.config_entries.async_update_entry(
+        mock_config_entry, data={CONF_CONNECTION: "3x25", "price_source": "none"}
+    )
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["reason"] == "no_price_source"
+
+
+def _suggested(result: Any, field: str) -> Any:
+    """The suggested value the form shows in a field (what the user typed before)."""
+    for key in result["data_schema"].schema:
+        if key == field:
+            return (key.description or {}).get("suggested_value")
+    raise KeyError(field)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "logged"),
+    [
+        ({"exc": aiohttp.ClientConnectionError("dns")}, "cannot_connect", "EntsoeUnreachable"),
+        ({"exc": TimeoutError()}, "cannot_connect", "no answer within 30 s"),
+        ({"status": HTTPStatus.UNAUTHORIZED}, "invalid_auth", "EntsoeAuthError"),
+        ({"status": HTTPStatus.TOO_MANY_REQUESTS}, "entsoe_unavailable", "HTTP 429"),
+        (
+            {"text": "<!DOCTYPE html><html><title>Proxy error</title></html>"},
+            "invalid_response",
+            "HTTP 200: an HTML page ('Proxy error'), not a price document",
+        ),
+        ({"text": "<Publication_MarketDocument>"}, "invalid_response", "not XML"),
+    ],
+)
+async def test_token_check_failures_say_what_happened(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+    error: str,
+    logged: str,
+) -> None:
+    """Unreachable, refused and broken answers have their own message; the cause is in the log.
+
+    The token stays in the form (as a suggested value) so a passing fault needs no retyping,
+    and the log never shows it.
+    """
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    result = await _to_prices_step(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"price_source": "entsoe"}
+    )
+    aioclient_mock.get(URL, **answer)
+    with caplog.at_level(logging.DEBUG, logger="custom_components.open_hem"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"api_token": "typed-token", "bidding_zone": "NL"}
+        )
+    assert result["errors"] == {"base": error}
+    assert result["step_id"] == "entsoe"
+    assert _suggested(result, "api_token") == "typed-token"
+    assert _suggested(result, "bidding_zone") == "NL"
+    assert "ENTSO-E token check (zone NL) failed" in caplog.text
+    assert logged in caplog.text
+    assert "typed-token" not in caplog.text
+
+
+async def test_reauth_keeps_the_typed_token_after_an_error(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """Re-authentication keeps the new token in the form when ENTSO-E cannot be reached."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    entry = entsoe_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    aioclient_mock.get(URL, exc=aiohttp.ClientConnectionError())
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_token": "new-token"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert _suggested(result, "api_token") == "new-token"

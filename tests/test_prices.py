@@ -464,7 +464,7 @@ async def test_dst_day_has_100_quarter_hours(
     coordinator = entry.runtime_data.prices
     assert coordinator is not None
     start, end = day_range(date(2026, 3, 29))
-    assert len(coordinator.slots(start, end)) == 92
+    assert len(coordinator.data.between(start, end)) == 92
     await _unload(hass, entry)
 
 

@@ -13,9 +13,8 @@ from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
 from .p1.const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
-from .prices.const import CONF_TOKEN
+from .prices.diagnostics import TO_REDACT, price_diagnostics
 
-TO_REDACT = {CONF_TOKEN}
 P1_TO_REDACT = {CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC}
 
 
@@ -23,13 +22,12 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: OpenHemConfigEntry
 ) -> dict[str, Any]:
     """Settings and the state of each part."""
-    prices = entry.runtime_data.prices
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": dict(entry.options),
         },
-        "prices": None if prices is None else prices.diagnostics(),
+        "prices": price_diagnostics(entry.runtime_data.prices),
         "p1_meters": [
             {
                 "subentry_id": subentry_id,

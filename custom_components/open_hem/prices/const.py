@@ -18,6 +18,8 @@ CONF_ENERGY_TAX: Final = "energy_tax"
 CONF_VAT: Final = "vat"
 CONF_EXPORT_MODE: Final = "export_mode"
 CONF_EXPORT_FEE: Final = "export_fee"
+CONF_FEED_IN_PRICE: Final = "feed_in_price"
+CONF_FEED_IN_COST: Final = "feed_in_cost"
 CONF_RESOLUTION: Final = "price_resolution"
 
 RESOLUTION_15: Final = "15"
@@ -40,6 +42,7 @@ RETRY_FIRST_S: Final = 60
 RETRY_MAX_S: Final = 1800
 
 ISSUE_TOMORROW_MISSING: Final = "tomorrow_prices_missing"
+ISSUE_FEED_IN_BELOW_FLOOR: Final = "feed_in_below_legal_floor"
 
 
 class PriceSourceKind(StrEnum):

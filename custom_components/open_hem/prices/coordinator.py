@@ -7,7 +7,11 @@
 - Temporary failures are retried with backoff (1 min doubling to 30 min) while the cached prices
   stay in use; each failure streak is logged once. A refused token starts re-authentication.
 - A repair issue is raised when tomorrow's prices are still missing late in the day; it clears
-  itself when they arrive.
+  itself when they arrive. Another one when a fixed feed-in price lies below the Dutch legal
+  floor for the known slots (2027-2029); it clears itself too.
+- The tariff is applied once per update: ``data`` is the priced series (spot, all-in import and
+  export per slot) that the entities, ``get_prices`` and the planner read. The cache holds the
+  spot prices only, in the same format as ever.
 """
 
 from __future__ import annotations
@@ -25,24 +29,33 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER
-from ..core.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
-from ..core.prices.entsoe_client import EntsoeClient
-from ..core.prices.errors import EntsoeAuthError
-from ..core.prices.series import PriceSeries, PriceSlot
-from ..core.prices.tariff import ExportMode, Tariff, defaults_for
-from ..core.prices.zones import default_zone
+from ..core.prices import (
+    EntsoeAuthError,
+    EntsoeClient,
+    ExportMode,
+    PricedSeries,
+    PriceSeries,
+    Tariff,
+    default_zone,
+    defaults_for,
+    local_day_start,
+    priced,
+)
 from ..data import OpenHemConfigEntry
 from .const import (
     CONF_BIDDING_ZONE,
     CONF_ENERGY_TAX,
     CONF_EXPORT_FEE,
     CONF_EXPORT_MODE,
+    CONF_FEED_IN_COST,
+    CONF_FEED_IN_PRICE,
     CONF_MARKUP,
     CONF_PRICE_ENTRY,
     CONF_PRICE_SOURCE,
     CONF_RESOLUTION,
     CONF_TOKEN,
     CONF_VAT,
+    ISSUE_FEED_IN_BELOW_FLOOR,
     ISSUE_TOMORROW_MISSING,
     MISSING_TOMORROW_HOUR,
     POLL_UNTIL_PUBLISHED_S,
@@ -67,6 +80,9 @@ def tariff_from_options(options: dict[str, Any], country: str | None) -> Tariff:
         vat_percent=float(options.get(CONF_VAT, defaults.vat_percent)),
         export_mode=ExportMode(options.get(CONF_EXPORT_MODE, defaults.export_mode)),
         export_fee=float(options.get(CONF_EXPORT_FEE, 0.0)),
+        feed_in_price=float(options.get(CONF_FEED_IN_PRICE, 0.0)),
+        feed_in_cost=float(options.get(CONF_FEED_IN_COST, 0.0)),
+        rules=defaults.rules,
     )
 
 
@@ -82,10 +98,9 @@ def source_from_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> PriceSo
     return None
 
 
-def local_day_start(moment: datetime, days: int = 0) -> datetime:
-    """The UTC start of the local day containing moment, shifted by days."""
-    day = dt_util.as_local(moment).date() + timedelta(days=days)
-    return dt_util.as_utc(dt_util.start_of_local_day(day))
+def _day_start(moment: datetime, days: int = 0) -> datetime:
+    """The UTC start of Home Assistant's local day containing moment, shifted by days."""
+    return local_day_start(moment, dt_util.get_default_time_zone(), days)
 
 
 def publication_time(moment: datetime, days: int = 0) -> datetime:
@@ -96,8 +111,8 @@ def publication_time(moment: datetime, days: int = 0) -> datetime:
     return dt_util.as_utc(datetime.combine(day, time(PUBLICATION_HOUR), tzinfo=zone))
 
 
-class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
-    """Holds the price series and derives what the entities and services show."""
+class PriceCoordinator(DataUpdateCoordinator[PricedSeries]):
+    """Holds the spot prices and, as its data, the priced series everything else reads."""
 
     config_entry: OpenHemConfigEntry
 
@@ -121,7 +136,8 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
         self.source = source
         self.tariff = tariff
         self.resolution_minutes = resolution_minutes
-        self.data = PriceSeries()
+        self.spot = PriceSeries()
+        self.data = self._priced(self.spot)
         self.last_error: str | None = None
         self.next_fetch: datetime | None = None
         self._failures = 0
@@ -130,6 +146,15 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
         )
         self._unsub_fetch: CALLBACK_TYPE | None = None
         self._unsub_tick: CALLBACK_TYPE | None = None
+
+    def _priced(self, spot: PriceSeries) -> PricedSeries:
+        """The tariff applied to every slot, once (display resolution, local days)."""
+        return priced(
+            spot,
+            self.tariff,
+            minutes=self.resolution_minutes,
+            zone=dt_util.get_default_time_zone(),
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -146,7 +171,8 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             and isinstance(stored.get("prices"), dict)
         ):
             cached = PriceSeries.from_json(stored["prices"])
-            self.data = cached.pruned(local_day_start(dt_util.utcnow(), -1))
+            self.spot = cached.pruned(_day_start(dt_util.utcnow(), -1))
+            self.data = self._priced(self.spot)
 
     @callback
     def async_start(self) -> None:
@@ -155,12 +181,14 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             self.hass, self._async_tick, minute=(0, 15, 30, 45), second=0
         )
         self._update_repair_issue(dt_util.utcnow())
+        self._update_floor_issue(self.data)
         self._async_fetch_at(dt_util.utcnow())
 
     async def async_shutdown(self) -> None:
         """Stop timers; an unloaded entry leaves no repair issue behind."""
         await super().async_shutdown()
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_TOMORROW_MISSING)
+        ir.async_delete_issue(self.hass, DOMAIN, ISSUE_FEED_IN_BELOW_FLOOR)
         for unsub in (self._unsub_fetch, self._unsub_tick):
             if unsub is not None:
                 unsub()
@@ -182,10 +210,10 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             self.hass, self.async_refresh(), f"{DOMAIN} price fetch"
         )
 
-    async def _async_update_data(self) -> PriceSeries:
+    async def _async_update_data(self) -> PricedSeries:
         """Fetch today and tomorrow; on failure keep the cache and schedule a retry."""
         now = dt_util.utcnow()
-        start, end = local_day_start(now), local_day_start(now, 2)
+        start, end = _day_start(now), _day_start(now, 2)
         try:
             fresh = await self.source.async_fetch(start, end)
         except EntsoeAuthError:
@@ -210,15 +238,18 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
             LOGGER.info("Prices from %s are back", self.source.key)
         self._failures = 0
         self.last_error = None
-        series = self.data.merged(fresh).pruned(local_day_start(now, -1))
-        if series.prices != self.data.prices:
+        series = self.spot.merged(fresh).pruned(_day_start(now, -1))
+        if series.prices != self.spot.prices:
             await self._store.async_save({"source": self.source.key, "prices": series.to_json()})
+        self.spot = series
+        result = self._priced(series)
         self._schedule_fetch(self._next_fetch(now, series))
-        self._update_repair_issue(now, series)
-        return series
+        self._update_repair_issue(now, result)
+        self._update_floor_issue(result)
+        return result
 
     def _next_fetch(self, now: datetime, series: PriceSeries) -> datetime:
-        tomorrow, after = local_day_start(now, 1), local_day_start(now, 2)
+        tomorrow, after = _day_start(now, 1), _day_start(now, 2)
         poll = now + timedelta(seconds=POLL_UNTIL_PUBLISHED_S)
         if not series.covers(now, tomorrow):
             return poll  # the rest of today is (still) incomplete: keep asking
@@ -237,10 +268,10 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
         self.async_update_listeners()
 
     @callback
-    def _update_repair_issue(self, now: datetime, series: PriceSeries | None = None) -> None:
+    def _update_repair_issue(self, now: datetime, series: PricedSeries | None = None) -> None:
         series = self.data if series is None else series
         late = dt_util.as_local(now).hour >= MISSING_TOMORROW_HOUR
-        if late and not self.tomorrow_known(now, series):
+        if late and not series.day_known(now, 1):
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
@@ -256,80 +287,37 @@ class PriceCoordinator(DataUpdateCoordinator[PriceSeries]):
         else:
             ir.async_delete_issue(self.hass, DOMAIN, ISSUE_TOMORROW_MISSING)
 
-    # -- what entities and services read ---------------------------------------------------------
-
-    def tomorrow_known(self, now: datetime, series: PriceSeries | None = None) -> bool:
-        """Whether every slot of tomorrow (local) has a price."""
-        series = self.data if series is None else series
-        return series.covers(local_day_start(now, 1), local_day_start(now, 2))
-
-    def slots(self, start: datetime, end: datetime, minutes: int | None = None) -> list[PriceSlot]:
-        """Spot slots in [start, end) at the display resolution (or the given one)."""
-        minutes = minutes or self.resolution_minutes
-        return self.data.resampled(minutes, start, end)
-
-    def _slot_at(self, moment: datetime, minutes: int | None = None) -> PriceSlot | None:
-        minutes = minutes or self.resolution_minutes
-        step = timedelta(minutes=minutes)
-        local = dt_util.as_local(moment)
-        floor = local.replace(minute=local.minute - local.minute % minutes, second=0, microsecond=0)
-        found = self.slots(dt_util.as_utc(floor), dt_util.as_utc(floor) + step, minutes)
-        return found[0] if found else None
-
-    def spot_at(self, moment: datetime) -> float | None:
-        """The spot price (EUR/kWh) of the display slot containing moment."""
-        slot = self._slot_at(moment)
-        return None if slot is None else slot.price
-
-    def all_in_at(self, moment: datetime) -> float | None:
-        """The all-in import price of the display slot containing moment."""
-        spot = self.spot_at(moment)
-        return None if spot is None else self.tariff.import_price(spot)
-
-    def next_all_in(self, now: datetime) -> float | None:
-        """The all-in price of the next display slot."""
-        return self.all_in_at(now + timedelta(minutes=self.resolution_minutes))
-
-    def today_stats(self, now: datetime) -> DayStats | None:
-        """Lowest, highest and average all-in price today (display resolution)."""
-        day = self.slots(local_day_start(now), local_day_start(now, 1))
-        found = stats(day)
-        if found is None:
-            return None
-        price = self.tariff.import_price
-        return DayStats(price(found.lowest), price(found.highest), price(found.average))
-
-    def window_start(self, now: datetime, hours: int, *, cheapest: bool) -> datetime | None:
-        """Start of the cheapest/dearest upcoming window of the given hours."""
-        return best_window(self.data, now, hours, cheapest=cheapest)
-
-    def level(self, now: datetime) -> PriceLevel | None:
-        """The current slot's price level within today."""
-        spot = self.spot_at(now)
-        if spot is None:
-            return None
-        day = [s.price for s in self.slots(local_day_start(now), local_day_start(now, 1))]
-        return price_level(spot, day)
-
-    def diagnostics(self) -> dict[str, Any]:
-        """What the price part knows, for the entry's diagnostics (no token)."""
-        return {
-            "source": self.source.key,
-            "slots": len(self.data),
-            "first": self.data.first.isoformat() if self.data.first else None,
-            "last": self.data.last.isoformat() if self.data.last else None,
-            "next_fetch": self.next_fetch.isoformat() if self.next_fetch else None,
-            "last_error": self.last_error,
-            "failures": self._failures,
-            "resolution_minutes": self.resolution_minutes,
-            "tariff": {
-                "markup": self.tariff.markup,
-                "energy_tax": self.tariff.energy_tax,
-                "vat_percent": self.tariff.vat_percent,
-                "export_mode": self.tariff.export_mode.value,
-                "export_fee": self.tariff.export_fee,
+    @callback
+    def _update_floor_issue(self, series: PricedSeries) -> None:
+        """A fixed feed-in price below the legal floor: a repair notice (and one log line)."""
+        shortfall = series.feed_in_floor
+        if shortfall is None:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_FEED_IN_BELOW_FLOOR)
+            return
+        if ir.async_get(self.hass).async_get_issue(DOMAIN, ISSUE_FEED_IN_BELOW_FLOOR) is None:
+            LOGGER.warning(
+                "The fixed feed-in price EUR %.4f/kWh is below the legal floor of EUR %.4f/kWh "
+                "(half the mean bare supply price of the known prices); check the contract",
+                shortfall.price,
+                shortfall.floor,
+            )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            ISSUE_FEED_IN_BELOW_FLOOR,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_FEED_IN_BELOW_FLOOR,
+            translation_placeholders={
+                "price": f"{shortfall.price:.4f}",
+                "floor": f"{shortfall.floor:.4f}",
             },
-        }
+        )
+
+    @property
+    def failures(self) -> int:
+        """Failed fetches since the last success."""
+        return self._failures
 
 
 async def async_setup_prices(

@@ -1,4 +1,8 @@
-"""Price sensors on the Open HEM hub device (added by sensor.py's setup)."""
+"""Price sensors on the Open HEM hub device (added by sensor.py's setup).
+
+Each sensor is an ``EntityDescription`` whose ``value_fn`` reads the priced series (the
+coordinator's data, with the tariff applied once per update) at the current moment.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from ..core.prices.analysis import PriceLevel
+from ..core.prices import DayStats, PricedSeries, PricedSlot, PriceLevel
 from ..data import OpenHemConfigEntry
 from ..entity import OpenHemHubEntity
 from .coordinator import PriceCoordinator
@@ -28,17 +32,17 @@ from .coordinator import PriceCoordinator
 # The currency code, as the Energy dashboard expects for a price entity (like nordpool).
 EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
 
+type ValueFn = Callable[[PricedSeries, datetime], Any]
+
 
 @dataclass(frozen=True, kw_only=True)
 class PriceSensorDescription(SensorEntityDescription):
-    """A price sensor: its value computed from the coordinator at a moment."""
+    """A price sensor: its value read from the priced series at a moment."""
 
-    value_fn: Callable[[PriceCoordinator, datetime], Any]
+    value_fn: ValueFn
 
 
-def _price(
-    key: str, value_fn: Callable[[PriceCoordinator, datetime], Any]
-) -> PriceSensorDescription:
+def _price(key: str, value_fn: ValueFn) -> PriceSensorDescription:
     return PriceSensorDescription(
         key=key,
         translation_key=key,
@@ -49,10 +53,20 @@ def _price(
     )
 
 
-def _stat(name: str) -> Callable[[PriceCoordinator, datetime], float | None]:
-    def value(coordinator: PriceCoordinator, now: datetime) -> float | None:
-        found = coordinator.today_stats(now)
-        return None if found is None else float(getattr(found, name))
+def _slot(read: Callable[[PricedSlot], float], *, ahead: bool = False) -> ValueFn:
+    """A value of the display slot at the moment (or of the next one)."""
+
+    def value(series: PricedSeries, now: datetime) -> float | None:
+        slot = series.next_slot(now) if ahead else series.slot_at(now)
+        return None if slot is None else read(slot)
+
+    return value
+
+
+def _stat(read: Callable[[DayStats], float]) -> ValueFn:
+    def value(series: PricedSeries, now: datetime) -> float | None:
+        found = series.day_stats(now)
+        return None if found is None else read(found)
 
     return value
 
@@ -63,28 +77,23 @@ def _window(hours: int, *, cheapest: bool) -> PriceSensorDescription:
         key=f"{kind}_window_{hours}h",
         translation_key=f"{kind}_window_{hours}h",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda c, now: c.window_start(now, hours, cheapest=cheapest),
+        value_fn=lambda series, now: series.window_start(now, hours, cheapest=cheapest),
     )
 
 
-def _export(coordinator: PriceCoordinator, now: datetime) -> float | None:
-    spot = coordinator.spot_at(now)
-    return None if spot is None else coordinator.tariff.export_price(spot)
-
-
-def _level(coordinator: PriceCoordinator, now: datetime) -> str | None:
-    level = coordinator.level(now)
+def _level(series: PricedSeries, now: datetime) -> str | None:
+    level = series.level_at(now)
     return None if level is None else level.value
 
 
 PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
-    _price("current_price", lambda c, now: c.all_in_at(now)),
-    _price("spot_price", lambda c, now: c.spot_at(now)),
-    _price("next_price", lambda c, now: c.next_all_in(now)),
-    _price("export_price", _export),
-    _price("today_lowest_price", _stat("lowest")),
-    _price("today_highest_price", _stat("highest")),
-    _price("today_average_price", _stat("average")),
+    _price("current_price", _slot(lambda slot: slot.price)),
+    _price("spot_price", _slot(lambda slot: slot.spot)),
+    _price("next_price", _slot(lambda slot: slot.price, ahead=True)),
+    _price("export_price", _slot(lambda slot: slot.export)),
+    _price("today_lowest_price", _stat(lambda day: day.lowest)),
+    _price("today_highest_price", _stat(lambda day: day.highest)),
+    _price("today_average_price", _stat(lambda day: day.average)),
     *(_window(hours, cheapest=True) for hours in (1, 2, 3)),
     *(_window(hours, cheapest=False) for hours in (1, 2, 3)),
     PriceSensorDescription(
@@ -118,8 +127,8 @@ class PriceSensor(PriceEntity, SensorEntity):
 
     @property
     def native_value(self) -> Any:
-        """Computed for this moment; the coordinator ticks every quarter hour."""
-        return self.entity_description.value_fn(self.coordinator, dt_util.utcnow())
+        """Read for this moment; the coordinator ticks every quarter hour."""
+        return self.entity_description.value_fn(self.coordinator.data, dt_util.utcnow())
 
 
 async def async_setup_entry(

@@ -151,12 +151,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
     [
         (b"", "empty body"),
         (b"   \n", "empty body"),
-        (b"<html><body>503 Service Unavailable</body></html>", "unexpected document 'html'"),
-        (b"<!doctype html><html></html>", "DOCTYPE"),
+        (b"<html><body>503 Service Unavailable</body></html>", "an HTML page, not a price"),
+        (b"<!doctype html><html></html>", "an HTML page, not a price document"),
         (BILLION_LAUGHS, "DOCTYPE"),
         (b'<!ENTITY x SYSTEM "file:///etc/passwd">', "ENTITY"),
         (b"<Publication_MarketDocument><TimeSeries>", "not XML"),
         (b"\x00\xff garbage", "not XML"),
+        (b"<Some_Other_Document/>", "unexpected document 'Some_Other_Document'"),
         (b"x" * (MAX_BODY_BYTES + 1), "larger than"),
         (
             document(series(period("2025-01-01T00:00Z", "2025-01-01T00:15Z", "PT15M", [(1, 1e9)]))),
@@ -251,3 +252,38 @@ def test_empty_publication_is_an_empty_series() -> None:
     """A publication without TimeSeries carries no prices."""
     assert len(parse_a44(document())) == 0
     assert parse_a44(document()).first is None
+
+
+HTML_ERROR_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>502 Bad Gateway</title></head>
+<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (HTML_ERROR_PAGE, "an HTML page \\('502 Bad Gateway'\\), not a price document"),
+        (
+            b"\xef\xbb\xbf  <!DOCTYPE HTML PUBLIC '-//W3C//DTD HTML 4.01//EN'><html>",
+            "an HTML page,",
+        ),
+        (b"<html><body>503 Service Unavailable</body></html>", "an HTML page,"),
+        (b"<HTML><HEAD><TITLE>" + b"x" * 200 + b"</TITLE>", "x{80}\\.\\.\\."),
+        (b"<html><title>  </title></html>", "^an HTML page, not a price document$"),
+    ],
+)
+def test_html_error_page_says_what_it_is(body: bytes, reason: str) -> None:
+    """Regression: an HTML error page was refused as "DOCTYPE/ENTITY declarations are refused".
+
+    A proxy's or the server's HTML error page is no attack: say it is an HTML page (with its
+    title, shortened), so the log tells what the price server answered.
+    """
+    with pytest.raises(EntsoeParseError, match=reason) as info:
+        parse_a44(body)
+    assert "DOCTYPE/ENTITY" not in str(info.value)
+
+
+def test_a_doctype_inside_a_price_document_is_still_refused() -> None:
+    """The HTML check never lets a hostile XML document through."""
+    with pytest.raises(EntsoeParseError, match="DOCTYPE/ENTITY declarations are refused"):
+        parse_a44(BILLION_LAUGHS)

@@ -13,12 +13,17 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from open_hem_core.prices.entsoe_client import EntsoeClient
-from open_hem_core.prices.errors import (
+from open_hem_core.errors import OpenHemError
+from open_hem_core.prices import (
     EntsoeAuthError,
     EntsoeParseError,
+    EntsoeServerError,
     EntsoeTemporaryError,
+    EntsoeUnreachable,
+    PriceError,
+    PriceTemporaryError,
 )
+from open_hem_core.prices.entsoe_client import EntsoeClient
 
 from .a44 import day
 
@@ -116,9 +121,14 @@ async def test_401_is_auth_error(server: PriceServer, session: aiohttp.ClientSes
 @pytest.mark.parametrize(
     ("reply", "error", "match"),
     [
-        ({"status": 429}, EntsoeTemporaryError, "HTTP 429"),
-        ({"status": 503, "text": "<html>maintenance</html>"}, EntsoeTemporaryError, "HTTP 503"),
+        ({"status": 429}, EntsoeServerError, "HTTP 429"),
+        ({"status": 503, "text": "<html>maintenance</html>"}, EntsoeServerError, "HTTP 503"),
         ({"status": 200, "text": "<html>oops</html>"}, EntsoeParseError, "HTTP 200: "),
+        (
+            {"status": 400, "text": "<!DOCTYPE html><html><title>Bad request</title></html>"},
+            EntsoeParseError,
+            "HTTP 400: an HTML page \\('Bad request'\\), not a price document",
+        ),
         ({"status": 200, "text": ""}, EntsoeParseError, "empty body"),
     ],
 )
@@ -182,7 +192,7 @@ async def test_refused_connection_is_temporary(session: aiohttp.ClientSession) -
     closed.close()
     await closed.wait_closed()
     client = EntsoeClient(session, "secret", url=f"http://127.0.0.1:{port}/api")
-    with pytest.raises(EntsoeTemporaryError, match="ClientConnectorError") as info:
+    with pytest.raises(EntsoeUnreachable, match="ClientConnectorError") as info:
         await client.async_get_day_ahead(NL, START, END)
     assert "secret" not in str(info.value)
 
@@ -199,7 +209,7 @@ async def test_hanging_server_times_out(
 
     server.answer = hang
     client = EntsoeClient(session, "secret", url=server.url, timeout=0.05)
-    with pytest.raises(EntsoeTemporaryError, match="no answer"):
+    with pytest.raises(EntsoeUnreachable, match="no answer"):
         await client.async_get_day_ahead(NL, START, END)
     release.set()
 
@@ -219,3 +229,14 @@ async def test_big_answer_is_parsed_off_the_event_loop(
         NL, start, start
     )
     assert len(prices) == 7 * 96
+
+
+def test_one_error_root() -> None:
+    """Every price error is a PriceError (and so an OpenHemError); temporary ones share a class."""
+    for error in (EntsoeUnreachable, EntsoeServerError, EntsoeParseError):
+        assert issubclass(error, EntsoeTemporaryError)
+        assert issubclass(error, PriceTemporaryError)
+    assert issubclass(EntsoeAuthError, PriceError)
+    assert not issubclass(EntsoeAuthError, PriceTemporaryError)
+    assert issubclass(PriceError, OpenHemError)
+    assert PriceError.translation_key == "price_error"

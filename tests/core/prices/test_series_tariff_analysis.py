@@ -87,16 +87,17 @@ def test_tariff_nl_all_in() -> None:
         export_mode=NL_DEFAULTS.export_mode,
     )
     assert tariff.import_price(0.10) == pytest.approx((0.10 + 0.02 + 0.0916) * 1.21)
-    assert tariff.export_price(0.10) == tariff.import_price(0.10)
+    assert tariff.export_price(0.10, T0) == tariff.import_price(0.10)
     assert tariff.import_price(-0.05) == pytest.approx((-0.05 + 0.02 + 0.0916) * 1.21)
 
 
 def test_tariff_export_modes() -> None:
-    """Spot pays spot; spot minus fee subtracts the fee."""
-    assert Tariff(export_mode=ExportMode.SPOT).export_price(0.08) == 0.08
+    """Spot pays spot; spot minus fee subtracts the fee; fixed pays the fixed price."""
+    assert Tariff(export_mode=ExportMode.SPOT).export_price(0.08, T0) == 0.08
     assert Tariff(export_mode=ExportMode.SPOT_MINUS_FEE, export_fee=0.02).export_price(
-        0.08
+        0.08, T0
     ) == pytest.approx(0.06)
+    assert Tariff(export_mode=ExportMode.FIXED, feed_in_price=0.05).export_price(0.3, T0) == 0.05
 
 
 def test_defaults_per_country() -> None:

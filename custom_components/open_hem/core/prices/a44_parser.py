@@ -7,7 +7,9 @@ of a period), several TimeSeries (for DE-LU only classification sequence 1 is ke
 (92 or 100 quarter hours: periods are in UTC, so nothing special is needed).
 
 The standard library's XML parser is used with a guard: bodies larger than MAX_BODY_BYTES and any
-DOCTYPE or ENTITY declaration are refused before parsing (entity-expansion attacks).
+DOCTYPE or ENTITY declaration are refused before parsing (entity-expansion attacks). An HTML page
+(a proxy's or the server's error page) is named as such, with its title, so the log says what the
+price server answered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ NO_DATA_REASON = "999"
 
 _RESOLUTION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
 _HOSTILE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# An HTML page starts with its doctype or <html> (after a byte order mark, blanks or comments).
+_HTML = re.compile(
+    rb"^(?:\xef\xbb\xbf)?(?:\s|<!--.*?-->)*<(?:!DOCTYPE\s+html|html)[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)(?:</title|$)", re.IGNORECASE | re.DOTALL)
+# How much of an HTML page's title the error repeats.
+TITLE_CHARS = 80
 
 
 def _local(tag: str) -> str:
@@ -86,9 +96,24 @@ def _resolution(value: str) -> timedelta:
     return step
 
 
+def _refuse_html(body: bytes) -> None:
+    """An HTML page is an error page, not a price document: say so, with its title."""
+    if not _HTML.match(body):
+        return
+    what = "an HTML page"
+    if match := _TITLE.search(body):
+        title = " ".join(match[1].decode("utf-8", "replace").split())
+        if len(title) > TITLE_CHARS:
+            title = title[:TITLE_CHARS] + "..."
+        if title:
+            what += f" ({title!r})"
+    raise EntsoeParseError(f"{what}, not a price document")
+
+
 def _refuse_hostile(body: bytes) -> None:
     if len(body) > MAX_BODY_BYTES:
         raise EntsoeParseError(f"body of {len(body)} bytes is larger than {MAX_BODY_BYTES}")
+    _refuse_html(body)
     if _HOSTILE.search(body):
         raise EntsoeParseError("DOCTYPE/ENTITY declarations are refused")
 

@@ -9,7 +9,13 @@ from typing import Final
 import aiohttp
 
 from .a44_parser import MAX_BODY_BYTES, parse_a44
-from .errors import EntsoeAuthError, EntsoeNoData, EntsoeParseError, EntsoeTemporaryError
+from .errors import (
+    EntsoeAuthError,
+    EntsoeNoData,
+    EntsoeParseError,
+    EntsoeServerError,
+    EntsoeUnreachable,
+)
 from .series import PriceSeries
 
 API_URL: Final = "https://web-api.tp.entsoe.eu/api"
@@ -49,8 +55,9 @@ class EntsoeClient:
     ) -> PriceSeries:
         """Spot prices in EUR/kWh for [start, end); an empty series when none are published yet.
 
-        Raises EntsoeAuthError (401) or EntsoeTemporaryError (429, 5xx, other HTTP errors,
-        timeouts, network errors and bodies that are not price documents).
+        Raises EntsoeAuthError (401), or an EntsoeTemporaryError: EntsoeUnreachable (network,
+        DNS, TLS, timeouts), EntsoeServerError (429, 5xx, other HTTP errors) or EntsoeParseError
+        (bodies that are not price documents).
         """
         params = {
             "securityToken": self._token,
@@ -69,17 +76,17 @@ class EntsoeClient:
                         raise EntsoeParseError(f"body of {length} bytes announced")
                     body = await response.read()
         except TimeoutError as err:
-            raise EntsoeTemporaryError(f"no answer within {self._timeout:.0f} s") from err
+            raise EntsoeUnreachable(f"no answer within {self._timeout:.0f} s") from err
         except aiohttp.ClientError as err:
             # The error's text may contain the URL and so the token: name only its kind.
-            raise EntsoeTemporaryError(f"connection failed ({type(err).__name__})") from None
+            raise EntsoeUnreachable(f"connection failed ({type(err).__name__})") from None
 
         if status == 401:
             raise EntsoeAuthError("ENTSO-E refused the security token (HTTP 401)")
         if len(body) > MAX_BODY_BYTES:
             raise EntsoeParseError(f"body of {len(body)} bytes is larger than {MAX_BODY_BYTES}")
         if status not in (200, 400):
-            raise EntsoeTemporaryError(f"HTTP {status}")
+            raise EntsoeServerError(f"HTTP {status}")
         # 400 carries an Acknowledgement (e.g. no data for the zone); 200 the prices.
         try:
             if len(body) > PARSE_INLINE_BYTES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 import math
 
 SLOT = timedelta(minutes=15)
@@ -17,6 +17,12 @@ def slot_start(moment: datetime) -> datetime:
         raise ValueError("naive datetime")
     moment = moment.astimezone(UTC)
     return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+def local_day_start(moment: datetime, zone: tzinfo, days: int = 0) -> datetime:
+    """The UTC start of the local day (in zone) containing moment, shifted by days."""
+    day = moment.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
