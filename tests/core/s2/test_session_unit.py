@@ -110,7 +110,8 @@ async def test_unacknowledged_messages_are_retried_then_a_reconnect_is_requested
     clock.t += 11
     await session.check_timeouts()
     assert session.closed
-    assert wire.closed and "no ReceptionStatus" in wire.closed[0]
+    assert wire.closed
+    assert "no ReceptionStatus" in wire.closed[0]
     assert wire.of_type("SessionRequest")[0]["request"] == "RECONNECT"
     assert any(e.kind is EventKind.CLOSED for e in events)
     # Closed sessions ignore everything.
@@ -174,13 +175,15 @@ async def test_session_request_send_failure_and_bad_listeners() -> None:
         json.dumps({"message_type": "SessionRequest", "message_id": "sr-1", "request": "RECONNECT"})
     )
     assert wire.status("sr-1") == "OK"
-    assert session.closed and "reconnect" in (session.close_reason or "")
+    assert session.closed
+    assert "reconnect" in (session.close_reason or "")
 
     session, wire, _ = make()
     await handshake(session, wire)
     wire.fail = True
     await session.receive(json.dumps({"message_type": "Nonsense", "message_id": "x-1"}))
-    assert session.closed and "send failed" in (session.close_reason or "")
+    assert session.closed
+    assert "send failed" in (session.close_reason or "")
 
 
 async def test_control_type_choice_by_the_user() -> None:
@@ -199,7 +202,8 @@ async def test_control_type_choice_by_the_user() -> None:
     session.set_control_type_preference(["NOT_CONTROLABLE"])
     await session.select_control_type(None)
     assert wire.of_type("SelectControlType")[-1]["control_type"] == "NOT_CONTROLABLE"
-    assert session.control is None and session.state is SessionState.CONNECTED
+    assert session.control is None
+    assert session.state is SessionState.CONNECTED
     # No plan can be applied without a control type.
     assert await session.apply_plan(object()) == []
     # Pending table full: the peer is stuck -> reconnect.
@@ -215,7 +219,8 @@ async def test_control_type_choice_by_the_user() -> None:
 async def test_receiving_before_start_starts_and_bytes_frames() -> None:
     session, wire, _ = make()
     await session.receive(b'{"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"}')
-    assert wire.of_type("Handshake") and wire.status("rm-hs") == "OK"
+    assert wire.of_type("Handshake")
+    assert wire.status("rm-hs") == "OK"
     await session.receive(b"\xff\xfe")
     assert wire.of_type("ReceptionStatus")[-1]["status"] == "INVALID_DATA"
     await session.receive("[1, 2]")
