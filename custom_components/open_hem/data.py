@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
+from .devices.hub import DeviceHub
 
 if TYPE_CHECKING:
     from .p1.coordinator import P1Coordinator
@@ -23,6 +24,8 @@ class OpenHemData:
     prices: PriceCoordinator | None = None
     # One per P1 meter subentry, by subentry id.
     meters: dict[str, P1Coordinator] = field(default_factory=dict)
+    # The controllable devices, native S2 or entity-backed (what the planning loop reads).
+    devices: DeviceHub = field(default_factory=DeviceHub)
 
     @property
     def connection_limit_w(self) -> int:

@@ -1,0 +1,116 @@
+"""The household's controllable devices as the planning loop sees them (public types).
+
+Every device, native S2 or entity-backed, registers a :class:`ControlledDevice` here while it
+is set up. The loop reads the devices, asks each for its planner model, hands each its part of a
+plan, and listens for changes that call for a new plan. This module is the device feature's
+whole public face: the loop imports nothing else from ``devices/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from homeassistant.core import CALLBACK_TYPE, callback
+
+from ..core.s2.session import CemSession
+
+
+class DeviceKind(StrEnum):
+    """What a device is to the household (decides its wishes, entities and safe default)."""
+
+    BATTERY = "battery"
+    EV_CHARGER = "ev_charger"
+    HEAT_PUMP = "heat_pump"
+    PV_INVERTER = "pv_inverter"
+    APPLIANCE = "appliance"
+    S2 = "s2"
+    """A native S2 device whose kind follows from its control type."""
+
+
+class DeviceMode(StrEnum):
+    """Auto: planned and controlled; manual: planned around, not controlled; off: ignored."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+    OFF = "off"
+
+
+class PlannerModel(Protocol):
+    """Builds the planner's model of one device for a horizon (from its S2 state and config)."""
+
+    def __call__(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
+        """The planner device (``open_hem_core.planner`` dataclass), or None when not ready."""
+
+
+@dataclass(kw_only=True)
+class ControlledDevice:
+    """One device: its name, kind, mode and the CEM session that reaches it."""
+
+    subentry_id: str
+    name: str
+    kind: DeviceKind
+    session: CemSession
+    planner_model: PlannerModel
+    mode: DeviceMode = DeviceMode.AUTO
+
+    @property
+    def ready(self) -> bool:
+        """Connected, with enough S2 state to be planned."""
+        control = self.session.control
+        return not self.session.closed and control is not None and control.ready
+
+
+@dataclass
+class DeviceHub:
+    """The registry of set-up devices, with change listeners (``entry.runtime_data.devices``)."""
+
+    _devices: dict[str, ControlledDevice] = field(default_factory=dict)
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[ControlledDevice]:
+        """The devices, in the order they were added."""
+        return iter(list(self._devices.values()))
+
+    def __len__(self) -> int:
+        """How many devices are set up."""
+        return len(self._devices)
+
+    def get(self, subentry_id: str) -> ControlledDevice | None:
+        """The device of a subentry, if it is set up."""
+        return self._devices.get(subentry_id)
+
+    @callback
+    def add(self, device: ControlledDevice) -> CALLBACK_TYPE:
+        """Register a device (replacing one with the same subentry); returns its removal."""
+        self._devices[device.subentry_id] = device
+        self.notify()
+
+        @callback
+        def remove() -> None:
+            if self._devices.get(device.subentry_id) is device:
+                del self._devices[device.subentry_id]
+                self.notify()
+
+        return remove
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` when a device is added, removed, or its model, mode or link changes."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def notify(self) -> None:
+        """Tell the listeners that something changed (devices call this)."""
+        for listener in list(self._listeners):
+            listener()
