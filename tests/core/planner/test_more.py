@@ -22,11 +22,10 @@ from open_hem_core.planner import (
     Rung,
     ThermalHouse,
     comfort_band,
-    model as planner_model,
     plan,
-    solve,
 )
-from open_hem_core.planner.solve import _run_pause, _sigma_delta
+from open_hem_core.planner.devices import heat_pump
+from open_hem_core.planner.devices.heat_pump import run_pause, sigma_delta
 
 from .builders import hourly
 from .test_properties import check_hard_constraints
@@ -145,22 +144,22 @@ def test_v2g_never_charges_and_discharges_at_once() -> None:
 def test_run_pause_pattern_stretches_runs_and_bridges_short_gaps() -> None:
     allowed = np.ones(10, dtype=bool)
     want = np.array([1, 0, 0, 0, 0, 1, 0, 1, 0, 0], dtype=bool)
-    got = _run_pause(want, allowed, run=3, pause=2, initially_on=False)
+    got = run_pause(want, allowed, run=3, pause=2, initially_on=False)
     # run at 0 stretched to 0-2; run at 5 stretched to 5-7, meets the one at 7
     assert got.astype(int).tolist() == [1, 1, 1, 0, 0, 1, 1, 1, 0, 0]
     gap = np.array([1, 1, 1, 0, 1, 1, 1, 0, 0, 0], dtype=bool)
-    bridged = _run_pause(gap, allowed, run=3, pause=2, initially_on=False)
+    bridged = run_pause(gap, allowed, run=3, pause=2, initially_on=False)
     assert bridged.astype(int).tolist() == [1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     blocked = allowed.copy()
     blocked[3] = False
-    cut = _run_pause(gap, blocked, run=3, pause=2, initially_on=False)
+    cut = run_pause(gap, blocked, run=3, pause=2, initially_on=False)
     # the gap cannot be bridged (slot 3 blocked): the early restart at 4 is dropped, the
     # next start at 5 keeps its 3 slots after a 2-slot pause
     assert cut.astype(int).tolist() == [1, 1, 1, 0, 0, 1, 1, 1, 0, 0]
     short = np.array([0, 1, 0, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
     blocked_run = allowed.copy()
     blocked_run[2] = False
-    assert not _run_pause(short, blocked_run, run=3, pause=2, initially_on=False).any()
+    assert not run_pause(short, blocked_run, run=3, pause=2, initially_on=False).any()
 
 
 def test_on_off_heat_pump_under_a_short_time_limit_still_plans_feasibly() -> None:
@@ -309,9 +308,9 @@ def test_a_mip_that_presolve_wrongly_calls_infeasible_is_solved_without_presolve
 def test_sigma_delta_follows_relaxed_power_in_energy() -> None:
     ub = np.array([2500.0, 2500.0, 2500.0, 2500.0, 0.0, 2500.0])
     power = np.array([350.0, 350.0, 350.0, 350.0, 0.0, 1000.0])
-    on = _sigma_delta(power, 700.0, ub)
+    on = sigma_delta(power, 700.0, ub)
     assert on.tolist() == [True, False, True, False, False, True]
-    assert not _sigma_delta(np.zeros(3), 700.0, np.full(3, 2500.0)).any()
+    assert not sigma_delta(np.zeros(3), 700.0, np.full(3, 2500.0)).any()
 
 
 def test_lazy_heat_pump_minimum_power_binaries_match_every_slot_binaries() -> None:
@@ -370,7 +369,7 @@ def test_heat_pump_mips_without_presolve_match_highs_presolve(
         pv=(PVInverter("pv", np.zeros(n)),),
     )
     fast = plan(p)
-    monkeypatch.setattr(solve, "HEAT_PUMP_MIP_PRESOLVE", "choose")
+    monkeypatch.setattr(heat_pump, "MIP_PRESOLVE", "choose")
     with_presolve = plan(p)
     assert fast.status == with_presolve.status == "optimal"
     check_hard_constraints(p, fast)
@@ -383,9 +382,9 @@ def test_heat_pump_mips_without_presolve_match_highs_presolve(
 
 @pytest.mark.parametrize("case", ["house", "too_cold", "open_floor", "buffer"])
 def test_on_off_floor_cuts_keep_the_optimum(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The comfort-floor cuts of an on/off heat pump (model._floor_cuts) are valid: the plan
-    with them has the optimum of the model without them, also where the floor cannot be met
-    (slack), where it is open (-inf) in some slots, and for a hot-water buffer."""
+    """The comfort-floor cuts of an on/off heat pump (heat_pump._floor_cuts) are valid: the
+    plan with them has the optimum of the model without them, also where the floor cannot be
+    met (slack), where it is open (-inf) in some slots, and for a hot-water buffer."""
     n = 40
     t = np.arange(n)
     horizon = Horizon(datetime(2025, 1, 6, tzinfo=UTC), n, 15, "UTC")
@@ -414,7 +413,7 @@ def test_on_off_floor_cuts_keep_the_optimum(case: str, monkeypatch: pytest.Monke
         pv=(PVInverter("pv", np.zeros(n)),),
     )
     with_cuts = plan(p)
-    monkeypatch.setattr(planner_model, "FLOOR_CUT_SLOTS", 0)
+    monkeypatch.setattr(heat_pump, "FLOOR_CUT_SLOTS", 0)
     without = plan(p)
     assert with_cuts.status == without.status == "optimal"
     check_hard_constraints(p, with_cuts)

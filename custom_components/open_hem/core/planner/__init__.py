@@ -8,9 +8,12 @@ HA-free: numpy + highspy only. Build a :class:`Problem` (or load one with
   ``"time_limit"`` (best plan found in time) or ``"baseline"`` (nothing found in time).
 - Default ladder for Home Assistant: ``Ladder()`` = GRID > WISHES > COST (see
   :class:`Ladder` for why OWN_PRODUCTION is opt-in); the physical fuse is always hard.
-- Modules: ``problem`` (horizon, grid, ladder), ``devices``, ``model`` (arrays -> HiGHS),
-  ``solve`` (binaries only where they bind), ``ladder`` (lexicographic solves),
-  ``baseline``, ``plan`` (results), ``planning`` (entry point), ``scenario`` (anchor JSON).
+- Modules: ``problem`` (horizon, grid, ladder), ``device`` (the interface every device kind
+  implements), ``devices/`` (one module per kind: battery, ev, heat_pump, pv),
+  ``registry`` (which kinds exist), ``builder`` (columns and rows in numpy arrays),
+  ``model`` (devices + grid -> HiGHS), ``solve`` (binaries only where they bind), ``ladder``
+  (lexicographic solves), ``baseline``, ``plan`` (results), ``planning`` (entry point),
+  ``scenario`` (anchor JSON), ``errors`` (:class:`PlannerError` and its subclasses).
 """
 
 from .devices import (
@@ -23,6 +26,7 @@ from .devices import (
     ThermalHouse,
     comfort_band,
 )
+from .errors import InvalidProblemError, PlannerError
 from .plan import CostBreakdown, DevicePlan, Plan, UnmetWish
 from .planning import plan
 from .problem import GridConnection, Horizon, Ladder, Problem, Rung
@@ -38,9 +42,11 @@ __all__ = [
     "HeatPump",
     "Horizon",
     "HotWaterBuffer",
+    "InvalidProblemError",
     "Ladder",
     "PVInverter",
     "Plan",
+    "PlannerError",
     "Problem",
     "Rung",
     "ThermalHouse",

@@ -28,7 +28,8 @@ import time
 
 import numpy as np
 
-from .model import BaseModel, Index
+from .builder import BaseModel
+from .model import Index
 from .problem import FloatArray, Problem, Rung
 from .solve import Disjunctions, Outcome, RunStats, solve_relaxed
 

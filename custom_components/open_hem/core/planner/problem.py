@@ -1,7 +1,7 @@
 """The planning problem: a horizon of slots, per-slot prices and forecasts, grid limits, devices.
 
 Everything here is plain data (frozen dataclasses holding numpy arrays) and validated on
-construction, so the model builder can trust shapes and signs.
+construction (:class:`InvalidProblemError`), so the model builder can trust shapes and signs.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ from datetime import datetime, timedelta, tzinfo
 import enum
 import math
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .errors import InvalidProblemError
+from .registry import kind_of, kinds
+
 if TYPE_CHECKING:
+    from .device import DeviceSpec
     from .devices import Battery, EVCharger, HeatPump, PVInverter
 
 type FloatArray = NDArray[np.float64]
@@ -29,16 +33,19 @@ _UTC = ZoneInfo("UTC")
 
 def as_array(name: str, value: Any, n: int, *, allow_inf: bool = False) -> FloatArray:
     """Return ``value`` (scalar or sequence) as a float array of length ``n``, or raise."""
-    arr = np.array(value, dtype=np.float64)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except ValueError as err:  # e.g. text among the numbers
+        raise InvalidProblemError(f"{name}: {err}") from err
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
         msg = f"{name}: expected {n} values, got {arr.shape[0] if arr.ndim == 1 else arr.shape}"
-        raise ValueError(msg)
+        raise InvalidProblemError(msg)
     if np.isnan(arr).any():
-        raise ValueError(f"{name}: contains NaN")
+        raise InvalidProblemError(f"{name}: contains NaN")
     if not allow_inf and np.isinf(arr).any():
-        raise ValueError(f"{name}: contains infinity")
+        raise InvalidProblemError(f"{name}: contains infinity")
     arr.setflags(write=False)
     return arr
 
@@ -58,12 +65,15 @@ class Horizon:
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() is None:
-            raise ValueError("Horizon.start must be timezone-aware")
+            raise InvalidProblemError("Horizon.start must be timezone-aware")
         if self.slots <= 0:
-            raise ValueError("Horizon.slots must be positive")
+            raise InvalidProblemError("Horizon.slots must be positive")
         if self.step_minutes <= 0 or (60 % self.step_minutes and self.step_minutes % 60):
-            raise ValueError("Horizon.step_minutes must divide an hour or be whole hours")
-        ZoneInfo(self.timezone)  # raises for unknown zones
+            raise InvalidProblemError("Horizon.step_minutes must divide an hour or be whole hours")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise InvalidProblemError(f"Horizon.timezone: unknown zone {self.timezone!r}") from err
 
     @classmethod
     def local_days(
@@ -101,7 +111,7 @@ class Horizon:
     def slot_of(self, when: datetime) -> int:
         """Index of the slot containing ``when`` (may be <0 or >= slots when outside)."""
         if when.tzinfo is None:
-            raise ValueError("datetimes passed to the planner must be timezone-aware")
+            raise InvalidProblemError("datetimes passed to the planner must be timezone-aware")
         seconds = (when.astimezone(_UTC) - self.start.astimezone(_UTC)).total_seconds()
         return math.floor(seconds / (self.step_minutes * 60))
 
@@ -125,7 +135,7 @@ class GridConnection:
         for name in ("fuse_import_w", "fuse_export_w"):
             v = getattr(self, name)
             if not (v >= 0) or math.isinf(v):
-                raise ValueError(f"GridConnection.{name} must be finite and >= 0")
+                raise InvalidProblemError(f"GridConnection.{name} must be finite and >= 0")
 
     def limits(self, n: int) -> tuple[FloatArray, FloatArray]:
         """Per-slot soft (ladder) import and export limits, capped at the fuse."""
@@ -134,7 +144,7 @@ class GridConnection:
         li = as_array("import_limit_w", imp, n, allow_inf=True)
         le = as_array("export_limit_w", exp, n, allow_inf=True)
         if (li < 0).any() or (le < 0).any():
-            raise ValueError("grid limits must be >= 0")
+            raise InvalidProblemError("grid limits must be >= 0")
         return np.minimum(li, self.fuse_import_w), np.minimum(le, self.fuse_export_w)
 
 
@@ -166,15 +176,18 @@ class Ladder:
     """Relative slack allowed when a rung's optimum is fixed for the rungs below."""
 
     def __post_init__(self) -> None:
-        order = tuple(Rung(r) for r in self.order)
+        try:
+            order = tuple(Rung(r) for r in self.order)
+        except ValueError as err:
+            raise InvalidProblemError(f"Ladder: {err}") from err
         object.__setattr__(self, "order", order)
         if len(set(order)) != len(order):
-            raise ValueError("Ladder: a rung appears twice")
+            raise InvalidProblemError("Ladder: a rung appears twice")
         missing = {Rung.GRID, Rung.WISHES, Rung.COST} - set(order)
         if missing:
-            raise ValueError(f"Ladder: missing rung(s) {sorted(missing)}")
+            raise InvalidProblemError(f"Ladder: missing rung(s) {sorted(missing)}")
         if not 0 <= self.tolerance < 1e-2:
-            raise ValueError("Ladder.tolerance must be in [0, 0.01)")
+            raise InvalidProblemError("Ladder.tolerance must be in [0, 0.01)")
 
 
 @dataclass(frozen=True)
@@ -196,24 +209,43 @@ class Problem:
     heat_pumps: tuple[HeatPump, ...] = ()
     pv: tuple[PVInverter, ...] = ()
     ladder: Ladder = field(default_factory=Ladder)
+    devices: tuple[DeviceSpec, ...] = ()
+    """Devices of any registered kind (see ``registry.py``); the four fields above stay for
+    the grote vier. Kinds without a field of their own (a test's, later ones) go here."""
 
     def __post_init__(self) -> None:
         n = self.horizon.slots
         for name in ("import_price", "export_price", "base_load_w", "outdoor_temp_c"):
             object.__setattr__(self, name, as_array(name, getattr(self, name), n))
         if (np.asarray(self.base_load_w) < 0).any():
-            raise ValueError("base_load_w must be >= 0 (put generation in a PVInverter)")
-        for kind in ("batteries", "evs", "heat_pumps", "pv"):
-            devs = tuple(getattr(self, kind))
-            object.__setattr__(self, kind, devs)
-            for d in devs:
-                d.check_horizon(n)
-        names = [
-            d.name for kind in ("batteries", "evs", "heat_pumps", "pv") for d in getattr(self, kind)
-        ]
+            raise InvalidProblemError("base_load_w must be >= 0 (put generation in a PVInverter)")
+        for kind in kinds():
+            if kind.problem_field is not None:
+                devs = tuple(getattr(self, kind.problem_field))
+                object.__setattr__(self, kind.problem_field, devs)
+                for d in devs:
+                    if kind_of(d) is not kind:
+                        msg = f"{kind.problem_field}: {d!r} is not a {kind.spec_type.__name__}"
+                        raise InvalidProblemError(msg)
+        object.__setattr__(self, "devices", tuple(self.devices))
+        for d in self.devices:
+            kind_of(d)  # an unregistered kind is malformed input
+        every = self.all_devices()
+        for d in every:
+            d.check_horizon(n)
+        names = [d.name for d in every]
         if len(set(names)) != len(names):
-            raise ValueError("device names must be unique")
+            raise InvalidProblemError("device names must be unique")
         self.grid.limits(n)
+
+    def all_devices(self) -> tuple[DeviceSpec, ...]:
+        """Every device, kind by kind in registration order (the order a plan lists them)."""
+        out: list[DeviceSpec] = []
+        for kind in kinds():
+            if kind.problem_field is not None:
+                out += getattr(self, kind.problem_field)
+            out += [d for d in self.devices if kind_of(d) is kind]
+        return tuple(out)
 
     @property
     def n(self) -> int:

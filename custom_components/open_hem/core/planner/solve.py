@@ -1,8 +1,9 @@
 """HiGHS runs, and binaries only where a disjunction can bind.
 
-Every model solved here is a relaxation of the true mixed-integer model: the disjunctions
-"never charge and discharge at once", "never import and export at once" and "off or at least
-the minimum power" are dropped except in the slots listed in :class:`Extras`. When the
+Every model solved here is a relaxation of the true mixed-integer model: the disjunctions the
+devices declare (``device.Split``: never charge and discharge at once; ``device.SemiContinuous``:
+off or at least the minimum power) and the grid's (never import and export at once) are
+dropped except in the slots listed in :class:`Extras`. When the
 relaxation's solution satisfies every disjunction anyway it is feasible for the true model,
 hence optimal for it (within the MIP gap). Otherwise, in order:
 
@@ -13,8 +14,9 @@ hence optimal for it (within the MIP gap). Otherwise, in order:
    repeats if other slots break, and after ``MAX_ROUNDS`` every slot gets one (the full
    model). The rounded plan is what a time limit returns when nothing better was found.
 
-On/off heat pumps (minimum run and pause times) always carry binaries; they start from a
-greedy run/pause-feasible pattern taken from the LP relaxation.
+On/off units (a device's integer columns, e.g. a heat pump with minimum run and pause times)
+always carry binaries; they start from the device's ``start_pattern`` of the LP relaxation.
+Nothing here names a device kind: it sees columns, disjunctions and hooks (``device.py``).
 
 Import and export at once is never needed where the import price is at least the export
 price: netting both down by the same amount changes nothing but lowers cost, export and
@@ -23,27 +25,24 @@ import, so it is done afterwards (:func:`net_grid`) instead of with binaries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import time
 
 import highspy
 import numpy as np
-from numpy.typing import NDArray
 
-from .model import BaseModel, Extras, Index, IntArray, to_highs_lp
+from .builder import BaseModel, IntArray
+from .device import TOL_W, SemiContinuous, Split
+from .model import Extras, Index, to_highs_lp
 from .problem import FloatArray, Problem
 
 MIP_REL_GAP = 1e-4
 """Relative MIP gap (the issue asks for <= 1e-4)."""
 RANDOM_SEED = 20250610
-TOL_W = 1e-3
-"""Power below this (W) counts as zero when checking disjunctions."""
 MAX_ROUNDS = 6
 MAX_DIVES = 24
 DIVE_REL_GAP = 1e-6
 """The dive accepts a rounded plan this close to the relaxation's bound (proven optimal)."""
-HEAT_PUMP_MIP_PRESOLVE = "off"
-"""HiGHS's ``presolve`` for a mixed-integer solve with heat-pump binaries (see solve_relaxed)."""
 ON_OFF_MIP_START = False
 """Whether an on/off heat pump's MIP gets the rounded run/pause plan as its start. It does not:
 without presolve, HiGHS's own root heuristics find better incumbents from scratch (192 slots:
@@ -65,122 +64,67 @@ class RunStats:
 
 @dataclass
 class Disjunctions:
-    """The slots that carry a binary, per device and disjunction."""
+    """The slots that carry a binary, per disjunction (``index.disjunctions``, same order)."""
 
-    battery: list[set[int]]
-    v2g: list[set[int]]
-    ev_min: list[set[int]]
-    hp_min: list[set[int]]
-    grid: set[int] = field(default_factory=set)
+    slots: list[set[int]]
 
     @classmethod
     def empty(cls, index: Index) -> Disjunctions:
-        return cls(
-            [set() for _ in index.batteries],
-            [set() for _ in index.evs],
-            [set() for _ in index.evs],
-            [set() for _ in index.heat_pumps],
-        )
+        return cls([set() for _ in index.disjunctions])
 
-    def extras(self, p: Problem, index: Index) -> Extras:
+    def extras(self, index: Index) -> Extras:
         ex = Extras()
-
-        def arr(s: set[int]) -> IntArray:
-            return np.array(sorted(s), dtype=np.int64)
-
-        for bat, bcols, s in zip(p.batteries, index.batteries, self.battery, strict=True):
-            if s:
-                a = arr(s)
-                ex.split.append(
-                    (
-                        bcols.charge[a],
-                        bcols.discharge[a],
-                        np.full(len(a), bat.max_charge_w),
-                        np.full(len(a), bat.max_discharge_w),
-                    )
-                )
-        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
-            if s and cols.discharge is not None:
-                a = arr(s)
-                ex.split.append(
-                    (cols.charge[a], cols.discharge[a], cols.ub[a], np.full(len(a), ev.v2g_max_w))
-                )
-            if smin:
-                a = arr(smin)
-                ex.semicont.append((cols.charge[a], np.full(len(a), ev.min_w)))
-        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
-            if s:
-                a = arr(s)
-                ex.semicont.append((hcols.power[a], np.full(len(a), hp.min_w)))
-        if self.grid:
-            a = arr(self.grid)
-            ex.split.append((index.imp[a], index.exp[a], index.fuse_imp[a], index.fuse_exp[a]))
+        for d, s in zip(index.disjunctions, self.slots, strict=True):
+            if not s:
+                continue
+            a = np.array(sorted(s), dtype=np.int64)
+            if isinstance(d, Split):
+                ex.split.append((d.a[a], d.b[a], d.ub_a[a], d.ub_b[a]))
+            else:
+                ex.semicont.append((d.cols[a], np.full(len(a), d.min_w)))
         return ex
 
-    def add_violations(self, p: Problem, index: Index, x: FloatArray) -> bool:
+    def mip_presolve(self, index: Index) -> str | None:
+        """The ``presolve`` asked for by a disjunction that carries binaries now."""
+        for d, s in zip(index.disjunctions, self.slots, strict=True):
+            if s and isinstance(d, SemiContinuous) and d.mip_presolve is not None:
+                return d.mip_presolve
+        return None
+
+    def add_violations(self, index: Index, x: FloatArray) -> bool:
         """Record slots where ``x`` breaks a disjunction; True if any were new."""
         new = False
-
-        def both(a: IntArray, b: IntArray) -> set[int]:
-            return set(np.flatnonzero((x[a] > TOL_W) & (x[b] > TOL_W)).tolist())
-
-        def between(a: IntArray, lo: float) -> set[int]:
-            v = x[a]
-            return set(np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)).tolist())
-
-        def merge(target: set[int], found: set[int]) -> bool:
-            extra = found - target
-            target |= extra
-            return bool(extra)
-
-        for bcols, s in zip(index.batteries, self.battery, strict=True):
-            new |= merge(s, both(bcols.charge, bcols.discharge))
-        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
-            if cols.discharge is not None:
-                new |= merge(s, both(cols.charge, cols.discharge))
-            if ev.min_w > 0:
-                new |= merge(smin, between(cols.charge, ev.min_w))
-        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
-            if hp.min_w > 0 and hcols.on is None:
-                new |= merge(s, between(hcols.power, hp.min_w))
-        grid_both = both(index.imp, index.exp)
-        cheap = set(
-            np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
-        )
-        new |= merge(self.grid, grid_both & cheap)
+        for d, slots in zip(index.disjunctions, self.slots, strict=True):
+            if isinstance(d, Split):
+                bad = (x[d.a] > TOL_W) & (x[d.b] > TOL_W)
+                if d.mask is not None:
+                    bad &= d.mask
+            else:
+                v = x[d.cols]
+                bad = (v > TOL_W) & (v < d.min_w - TOL_W)
+            found = set(np.flatnonzero(bad).tolist()) - slots
+            slots.update(found)
+            new |= bool(found)
         return new
 
     def fill_all(self, p: Problem, index: Index, *, only_touched: bool = False) -> None:
         """The full model: a binary in every slot where a disjunction could matter.
 
-        ``only_touched``: only for the devices that already have one (once a device needs
-        binaries at all, one mixed-integer solve with all of them beats several rounds), except
-        a heat pump's minimum power: its binaries stay in the slots found so far. In a slow
-        house few slots break it, and a MIP with binaries only there is much smaller (all four
-        devices at 192 slots: 29 instead of 192 heat-pump binaries, 1.5 s instead of ~3 s;
-        the exact rounds stay: a plan is returned only when no slot breaks a disjunction).
+        ``only_touched``: only for the disjunctions that already have one (once a device needs
+        binaries at all, one mixed-integer solve with all of them beats several rounds),
+        except where the disjunction asks to stay lazy (``SemiContinuous.grow``; the exact
+        rounds stay: a plan is returned only when no slot breaks a disjunction).
         """
-        n = index.n
-        # Burning energy (charging and discharging at once) pays where energy has a negative
-        # price; elsewhere only the slots already found need a binary.
+        # Burning energy (doing both sides at once) pays where energy has a negative price;
+        # elsewhere only the slots already found need a binary.
         negative = np.minimum(np.asarray(p.import_price), np.asarray(p.export_price)) < 0
-        storage_slots = set(np.flatnonzero(negative).tolist()) if only_touched else set(range(n))
-        for s in self.battery:
-            if s or not only_touched:
-                s.update(storage_slots)
-        for ev, cols, s, smin in zip(p.evs, index.evs, self.v2g, self.ev_min, strict=True):
-            window = set(np.flatnonzero(cols.ub > 0).tolist())
-            if cols.discharge is not None and (s or not only_touched):
-                s.update(window & storage_slots if only_touched else window)
-            if ev.min_w > 0 and (smin or not only_touched):
-                smin.update(window)
-        for hp, hcols, s in zip(p.heat_pumps, index.heat_pumps, self.hp_min, strict=True):
-            if hp.min_w > 0 and hcols.on is None and not only_touched:
-                s.update(np.flatnonzero(hcols.ub > 0).tolist())
-        if self.grid or not only_touched:
-            self.grid |= set(
-                np.flatnonzero(np.asarray(p.import_price) < np.asarray(p.export_price)).tolist()
-            )
+        for d, s in zip(index.disjunctions, self.slots, strict=True):
+            if only_touched and not (s and (isinstance(d, Split) or d.grow)):
+                continue
+            slots = d.candidates
+            if only_touched and isinstance(d, Split) and d.burns_energy:
+                slots = slots[negative[slots]]
+            s.update(slots.tolist())
 
 
 @dataclass
@@ -231,49 +175,37 @@ type Branch = tuple[int, float, float]
 """(column, lower, upper): one side of a disjunction as column bounds."""
 
 
-def _violations(
-    p: Problem, index: Index, x: FloatArray, upper: FloatArray
-) -> list[tuple[Branch, Branch]]:
+def _violations(index: Index, x: FloatArray, upper: FloatArray) -> list[tuple[Branch, Branch]]:
     """Each broken disjunction in ``x`` as its two sides, the nearer side first."""
     found: list[tuple[Branch, Branch]] = []
-
-    def split(a: IntArray, b: IntArray, slots: NDArray[np.bool_] | None = None) -> None:
-        bad = (x[a] > TOL_W) & (x[b] > TOL_W)
-        if slots is not None:
-            bad &= slots
-        for t in np.flatnonzero(bad):
-            ca, cb = int(a[t]), int(b[t])
-            za: Branch = (ca, 0.0, 0.0)
-            zb: Branch = (cb, 0.0, 0.0)
-            found.append((za, zb) if x[ca] < x[cb] else (zb, za))
-
-    def semi(a: IntArray, lo: float, prefer_on: NDArray[np.bool_] | None = None) -> None:
-        v = x[a]
-        for t in np.flatnonzero((v > TOL_W) & (v < lo - TOL_W)):
-            c = int(a[t])
+    for d in index.disjunctions:
+        if isinstance(d, Split):
+            bad = (x[d.a] > TOL_W) & (x[d.b] > TOL_W)
+            if d.mask is not None:
+                bad &= d.mask
+            for t in np.flatnonzero(bad):
+                ca, cb = int(d.a[t]), int(d.b[t])
+                za: Branch = (ca, 0.0, 0.0)
+                zb: Branch = (cb, 0.0, 0.0)
+                found.append((za, zb) if x[ca] < x[cb] else (zb, za))
+            continue
+        v = x[d.cols]
+        lo = d.min_w
+        broken = np.flatnonzero((v > TOL_W) & (v < lo - TOL_W))
+        if not len(broken):
+            continue
+        prefer_on = None if d.prefer_on is None else d.prefer_on(v, upper[d.cols])
+        for t in broken:
+            c = int(d.cols[t])
             on: Branch = (c, lo, float(upper[c]))
             off: Branch = (c, 0.0, 0.0)
             first = v[t] >= lo / 2 if prefer_on is None else prefer_on[t]
             found.append((on, off) if first else (off, on))
-
-    for cols in index.batteries:
-        split(cols.charge, cols.discharge)
-    for ev, ec in zip(p.evs, index.evs, strict=True):
-        if ec.discharge is not None:
-            split(ec.charge, ec.discharge)
-        if ev.min_w > 0:
-            semi(ec.charge, ev.min_w)
-    for hp, hc in zip(p.heat_pumps, index.heat_pumps, strict=True):
-        if hp.min_w > 0 and hc.on is None:
-            # a slow house: follow the relaxed heat in energy, not slot by slot
-            semi(hc.power, hp.min_w, _sigma_delta(x[hc.power], hp.min_w, upper[hc.power]))
-    split(index.imp, index.exp, np.asarray(p.import_price) < np.asarray(p.export_price))
     return found
 
 
 def _dive(
     *,
-    p: Problem,
     index: Index,
     h: highspy.Highs,
     lp: highspy.HighsLp,
@@ -301,7 +233,7 @@ def _dive(
         h.changeColsBounds(1, idx, np.array([lo]), np.array([hi]))
 
     def search(x: FloatArray, objective: float) -> Outcome | None:
-        viol = _violations(p, index, x, upper)
+        viol = _violations(index, x, upper)
         if not viol:
             return Outcome(x, "optimal", objective)
         for col, lo, hi in viol[0]:
@@ -324,7 +256,6 @@ def _dive(
 
 
 def _repair(
-    p: Problem,
     index: Index,
     h: highspy.Highs,
     lp: highspy.HighsLp,
@@ -337,7 +268,7 @@ def _repair(
     of time."""
     upper = np.array(lp.col_upper_, dtype=np.float64)
     for _ in range(MAX_DIVES):
-        viol = _violations(p, index, x, upper)
+        viol = _violations(index, x, upper)
         if not viol:
             return Outcome(x, "time_limit", float(h.getInfo().objective_function_value))
         cols = np.array([v[0][0] for v in viol], dtype=np.int32)
@@ -352,7 +283,6 @@ def _repair(
 
 
 def _repair_incumbent(
-    p: Problem,
     index: Index,
     h: highspy.Highs,
     lp: highspy.HighsLp,
@@ -375,64 +305,18 @@ def _repair_incumbent(
     out = _run(h, False, stats)
     if out.x is None or out.status != "optimal":
         return None
-    return _repair(p, index, h, lp, x=out.x, stats=stats)
-
-
-def _sigma_delta(power: FloatArray, min_w: float, ub: FloatArray) -> NDArray[np.bool_]:
-    """Slots to run in so that relaxed ``power`` (which may lie below ``min_w``) is followed
-    in energy: switch on when the energy owed reaches half a slot at the minimum power, and
-    carry what running at (at least) the minimum delivers too much or too little."""
-    on = np.zeros(len(power), dtype=bool)
-    owed = 0.0
-    half = max(min_w / 2, TOL_W)
-    for t, v in enumerate(power.tolist()):
-        owed += v
-        if ub[t] > 0 and owed >= half:
-            on[t] = True
-            owed -= min(max(min_w, v), float(ub[t]))
-        owed = max(owed, -min_w)  # do not let an early surplus suppress later demand
-    return on
-
-
-def _run_pause(
-    on: NDArray[np.bool_], allowed: NDArray[np.bool_], run: int, pause: int, initially_on: bool
-) -> NDArray[np.bool_]:
-    """A greedy on/off pattern near ``on`` that keeps minimum run and pause times: runs are
-    stretched to ``run`` slots, gaps shorter than ``pause`` are filled (both where heating
-    is allowed, else the offending start is dropped)."""
-    out = on & allowed
-    n = len(out)
-    prev = initially_on
-    for i in range(n):
-        if out[i] and not prev:  # a start: keep it on for ``run`` slots
-            end = min(n, i + run)
-            if allowed[i:end].all():
-                out[i:end] = True
-            else:
-                out[i] = False
-        elif not out[i] and prev:  # a stop: stay off for ``pause`` slots, or bridge the gap
-            end = min(n, i + pause)
-            nxt = np.flatnonzero(out[i:end])
-            if nxt.size:
-                j = i + int(nxt[0])
-                if allowed[i:j].all():
-                    out[i:j] = True
-                else:
-                    out[i:end] = False
-        prev = bool(out[i])
-    return out
+    return _repair(index, h, lp, x=out.x, stats=stats)
 
 
 def _on_off_start(
-    p: Problem,
     index: Index,
     lp: highspy.HighsLp,
     *,
     deadline: float,
     stats: RunStats,
 ) -> tuple[Outcome | None, FloatArray | None]:
-    """A feasible plan to start on/off heat pumps from: the LP relaxation, a greedy on/off
-    pattern that keeps run and pause times, then the LP with that pattern fixed.
+    """A feasible plan to start on/off units from: the LP relaxation, each device's on/off
+    pattern near it (``start_pattern``), then the LP with that pattern fixed.
 
     Returns that plan (or None) and the relaxation's solution."""
     integrality = lp.integrality_
@@ -446,14 +330,11 @@ def _on_off_start(
     relaxed = out.x
     cols: list[IntArray] = []
     values: list[FloatArray] = []
-    for hp, hc in zip(p.heat_pumps, index.heat_pumps, strict=True):
-        if hc.on is None:
-            continue
-        power = out.x[hc.power]
-        want = _sigma_delta(power, hp.min_w, hc.ub)
-        pattern = _run_pause(want, hc.ub > 0, hp.min_run_slots, hp.min_pause_slots, hp.initially_on)
-        cols.append(hc.on)
-        values.append(pattern.astype(np.float64))
+    for dev in index.built:
+        pattern = dev.start_pattern(out.x)
+        if pattern is not None:
+            cols.append(pattern[0])
+            values.append(pattern[1])
     if not cols:
         return None, relaxed
     idx = np.concatenate(cols).astype(np.int32)
@@ -462,7 +343,7 @@ def _on_off_start(
     out = _run(h, False, stats)
     if out.x is None or out.status != "optimal":
         return None, relaxed
-    return _repair(p, index, h, lp, x=out.x, stats=stats), relaxed
+    return _repair(index, h, lp, x=out.x, stats=stats), relaxed
 
 
 def _consistent(lp: highspy.HighsLp, out: Outcome) -> bool:
@@ -509,26 +390,24 @@ def solve_relaxed(
 
     while True:
         t0 = time.perf_counter()
-        extras = dis.extras(p, index)
+        extras = dis.extras(index)
         lp = to_highs_lp(base, index, extras, cost, fixed_rows)
         stats.build_s += time.perf_counter() - t0
         stats.binaries = max(stats.binaries, extras.count + _n_int(index))
         is_mip = bool(lp.integrality_)
         if is_mip and fallback is None and index.integer_cols:
-            fallback, relaxed = _on_off_start(p, index, lp, deadline=deadline, stats=stats)
-            if relaxed is not None and dis.add_violations(p, index, relaxed[: base.ncol]):
+            fallback, relaxed = _on_off_start(index, lp, deadline=deadline, stats=stats)
+            if relaxed is not None and dis.add_violations(index, relaxed[: base.ncol]):
                 # the relaxation already shows where other devices need binaries: add them
                 # now rather than after a first (slow) mixed-integer solve
                 dis.fill_all(p, index, only_touched=True)
                 continue
         h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
-        heat_pump_mip = is_mip and bool(index.integer_cols or any(dis.hp_min))
-        if heat_pump_mip:
-            # A heat pump's binaries: HiGHS's MIP presolve hurts here (it rewrites the house
-            # model's temperature chain; the cuts and restarts on the presolved model close the
-            # 0.5 % root gap slowly): without it 192 slots take 1.3-2.2 s instead of 3.3-5.3 s
-            # (on/off) and 0.5 s instead of 1.5 s (minimum power only).
-            h.setOptionValue("presolve", HEAT_PUMP_MIP_PRESOLVE)
+        presolve = (index.mip_presolve if index.integer_cols else None) or dis.mip_presolve(index)
+        if is_mip and presolve is not None:
+            # some devices' binaries do better with another presolve (a heat pump's: see
+            # devices/heat_pump.py MIP_PRESOLVE)
+            h.setOptionValue("presolve", presolve)
         h.passModel(lp)
         started = is_mip and fallback is not None and fallback.x is not None
         # On/off units: HiGHS does better from its own start (see ON_OFF_MIP_START)
@@ -557,17 +436,16 @@ def solve_relaxed(
         if out.x is None:
             return give_up() if out.status == "time_limit" else out
         x = out.x[: base.ncol]
-        if not dis.add_violations(p, index, x) or rounds > MAX_ROUNDS:
+        if not dis.add_violations(index, x) or rounds > MAX_ROUNDS:
             if out.status != "optimal" and fallback and fallback.objective < out.objective:
                 return give_up()
             return Outcome(x, out.status, out.objective)
         if out.status != "optimal" or time.perf_counter() >= deadline:
             if fallback is None and is_mip:
-                fallback = _repair_incumbent(p, index, h, lp, x=out.x, stats=stats)
+                fallback = _repair_incumbent(index, h, lp, x=out.x, stats=stats)
             return give_up()
         if not is_mip:
             dived = _dive(
-                p=p,
                 index=index,
                 h=h,
                 lp=lp,
@@ -579,7 +457,7 @@ def solve_relaxed(
             if dived is not None and dived.x is not None:
                 return Outcome(dived.x[: base.ncol], "optimal", dived.objective)
             if fallback is None:
-                fallback = _repair(p, index, h, lp, x=out.x, stats=stats)
+                fallback = _repair(index, h, lp, x=out.x, stats=stats)
             dis.fill_all(p, index, only_touched=True)
         rounds += 1
         if rounds == MAX_ROUNDS:
