@@ -11,6 +11,7 @@ import pytest
 
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.core.errors import OpenHemError
+from custom_components.open_hem.core.planner import PlannerError
 from custom_components.open_hem.core.prices import PriceError
 from custom_components.open_hem.errors import translate_core_errors
 
@@ -40,7 +41,7 @@ def test_root_error_has_a_text_in_both_languages() -> None:
     folder = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN
     for language in ("en", "nl"):
         texts = json.loads((folder / "translations" / f"{language}.json").read_text())
-        for error in (OpenHemError, PriceError):
+        for error in (OpenHemError, PriceError, PlannerError):
             assert "{error}" in texts["exceptions"][error.translation_key]["message"]
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 
-class PlannerError(Exception):
+from ..errors import OpenHemError
+
+
+class PlannerError(OpenHemError):
     """Anything the planner raises on purpose (catch this to catch them all)."""
+
+    translation_key: ClassVar[str] = "planner_error"
 
 
 class InvalidProblemError(PlannerError, ValueError):
