@@ -27,18 +27,23 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from ..core.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
-from ..core.p1.homewizard import HomeWizardError, fetch_reading
-from ..core.p1.readings import DSMR_VERSIONS, MeterReading
-from ..core.p1.serial_tcp import (
+from ..core.p1 import (
+    DSMR_VERSIONS,
+    FORMAT_RAW,
+    FORMATS,
     CannotConnectError,
+    DongleDecoder,
+    HomeWizardError,
     InvalidPathError,
+    MeterReading,
     NoTelegramError,
+    PayloadError,
+    TelegramError,
+    fetch_reading,
     open_serial,
     open_tcp,
     read_one,
 )
-from ..core.p1.telegram import TelegramError
 from .const import (
     CONF_DSMR_VERSION,
     CONF_HOST,

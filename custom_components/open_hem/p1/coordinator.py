@@ -26,19 +26,25 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..core.p1.averaging import PowerAverager, TotalGuard
-from ..core.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
-from ..core.p1.homewizard import HomeWizardError, fetch_reading
-from ..core.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
-from ..core.p1.serial_tcp import (
+from ..core.p1 import (
+    FORMAT_RAW,
     IGNORED_LINE,
+    POWER_FIELDS,
+    TOTAL_FIELDS,
+    DongleDecoder,
+    HomeWizardError,
+    MeterReading,
     P1Protocol,
+    PayloadError,
+    PowerAverager,
     SourceError,
     StreamCallbacks,
+    TelegramError,
+    TotalGuard,
+    fetch_reading,
     open_serial,
     open_tcp,
 )
-from ..core.p1.telegram import TelegramError
 from ..data import OpenHemConfigEntry
 from .const import (
     BACKOFF_MAX_S,

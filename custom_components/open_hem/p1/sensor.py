@@ -35,7 +35,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
-from ..core.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
+from ..core.p1 import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
 from ..data import OpenHemConfigEntry
 from .const import SOURCE_HOMEWIZARD
 from .coordinator import P1Coordinator

@@ -14,14 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import errno
 import logging
+import socket
 from typing import Any
 
 from dsmr_parser.clients import settings as dsmr_settings
 import serialx
 
+from .errors import (
+    CannotConnectError,
+    ChecksumError,
+    InvalidPathError,
+    NoTelegramError,
+    TelegramError,
+    UnknownHostError,
+)
 from .readings import MeterReading
 from .stream import TelegramFramer
-from .telegram import ChecksumError, TelegramError, parse_telegram
+from .telegram import parse_telegram
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,22 +49,6 @@ ERROR_TELEGRAM = "telegram"
 ERROR_FRAMING = "framing"
 # Not an error: a telegram used without a line dsmr_parser could not read.
 IGNORED_LINE = "ignored_line"
-
-
-class SourceError(Exception):
-    """A P1 source could not be opened."""
-
-
-class CannotConnectError(SourceError):
-    """The host refused, did not answer or the port could not be opened."""
-
-
-class InvalidPathError(SourceError):
-    """The serial device does not exist or is not a serial port."""
-
-
-class NoTelegramError(SourceError):
-    """Connected, but no valid telegram arrived in time."""
 
 
 @dataclass(slots=True)
@@ -125,6 +118,8 @@ async def open_tcp(
             _, protocol = await loop.create_connection(
                 lambda: P1Protocol(dsmr_version, callbacks), host, port
             )
+    except socket.gaierror as err:
+        raise UnknownHostError(f"{host}: {err}") from err
     except (OSError, TimeoutError) as err:
         raise CannotConnectError(f"{host}:{port}: {err}") from err
     return protocol
