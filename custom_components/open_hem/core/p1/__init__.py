@@ -4,7 +4,7 @@ The public names are exported here; callers import ``from open_hem_core.p1 impor
 integration: ``from ..core.p1 import X``) rather than from the modules below.
 """
 
-from .averaging import PowerAverager, TotalGuard
+from .averaging import Backwards, GuardedReading, PowerAverager, TotalGuard
 from .dongles import (
     FORMAT_PLAN_D,
     FORMAT_RAW,
@@ -43,19 +43,24 @@ from .readings import (
     MeterReading,
 )
 from .serial_tcp import (
+    DEFAULT_TELEGRAM_WAIT_S,
+    FAST_TELEGRAM_WAIT_S,
     IGNORED_LINE,
     P1Protocol,
     StreamCallbacks,
     open_serial,
     open_tcp,
     read_one,
+    telegram_wait_s,
 )
 from .stream import TelegramFramer
 from .telegram import crc16, parse_telegram
 
 __all__ = [
     "BELGIAN",
+    "DEFAULT_TELEGRAM_WAIT_S",
     "DSMR_VERSIONS",
+    "FAST_TELEGRAM_WAIT_S",
     "FORMATS",
     "FORMAT_PLAN_D",
     "FORMAT_RAW",
@@ -67,9 +72,11 @@ __all__ = [
     "SMART_STUFF_DEFAULT_TOPIC",
     "TARIFFS",
     "TOTAL_FIELDS",
+    "Backwards",
     "CannotConnectError",
     "ChecksumError",
     "DongleDecoder",
+    "GuardedReading",
     "HomeWizardApiDisabledError",
     "HomeWizardError",
     "HomeWizardUnknownHostError",
@@ -99,4 +106,5 @@ __all__ = [
     "read_one",
     "serial_number",
     "subscription_topic",
+    "telegram_wait_s",
 ]

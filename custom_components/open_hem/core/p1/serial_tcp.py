@@ -36,6 +36,19 @@ _LOGGER = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
 
+# How long to wait for a first complete telegram. DSMR 5 (and Belgian e-MUCS) meters send one
+# every second: the first may be cut, the next is whole within ~2 s. DSMR 2.2 and 4 meters and
+# Luxembourg's Smarty send every 10 s, so two periods and some slack.
+FAST_TELEGRAM_WAIT_S = 5.0
+DEFAULT_TELEGRAM_WAIT_S = 25.0
+_EVERY_SECOND = frozenset({"5", "5B"})
+
+
+def telegram_wait_s(dsmr_version: str) -> float:
+    """Seconds to wait for a first valid telegram from a meter of this DSMR version."""
+    return FAST_TELEGRAM_WAIT_S if dsmr_version in _EVERY_SECOND else DEFAULT_TELEGRAM_WAIT_S
+
+
 SERIAL_SETTINGS: dict[str, dict[str, Any]] = {
     "2.2": dsmr_settings.SERIAL_SETTINGS_V2_2,
     "4": dsmr_settings.SERIAL_SETTINGS_V4,
