@@ -281,6 +281,8 @@ async def test_dropped_connection_backoff_is_capped(
     assert set(gaps[6:]) == {60}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]
     assert len(warnings) == 1
+    # The subentry's title names the meter once ("P1 meter P1 meter (...)" before).
+    assert warnings[0].message.startswith("P1 meter: ")
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -367,4 +369,23 @@ async def test_reload_rejects_no_totals(hass: HomeAssistant, server: TelegramSer
         await hass.async_block_till_done()
         assert coordinator_of(entry).guard.dropped == 0
         assert coordinator_of(entry).guard.highest("import_t1_kwh") == float(kwh)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_device_names_follow_the_language(
+    hass: HomeAssistant, server: TelegramServer
+) -> None:
+    """In a Dutch Home Assistant the meter's devices get Dutch names (and so entity ids)."""
+    hass.config.language = "nl"
+    entry = meter_entry(network(server))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await server.wait_connected()
+    await server.send(telegram_bytes(V5))
+    await wait_for(lambda: hass.states.get("sensor.gasmeter") is not None)
+    subentry_id = next(iter(entry.subentries))
+    devices = dr.async_get(hass)
+    meter = devices.async_get_device_by_identifier((DOMAIN, subentry_id), entry.entry_id)
+    assert meter is not None
+    assert meter.name == "Elektriciteitsmeter"
     await hass.config_entries.async_unload(entry.entry_id)
