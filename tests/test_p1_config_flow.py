@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
+import aiohttp
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -20,11 +23,23 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.open_hem.core.p1 import CannotConnectError, UnknownHostError
 from custom_components.open_hem.p1.const import SUBENTRY_P1_METER
+from custom_components.open_hem.p1.sources import P1Source, StreamSource
 from tests.p1_helpers import FLUVIUS, V4_2, V5, TelegramServer, telegram_bytes, telegram_text
 from tests.test_p1_homewizard import HOMEWIZARD_DATA
 
-FLOW = "custom_components.open_hem.p1.config_flow"
+SOURCES = "custom_components.open_hem.p1.sources"
+
+
+@contextmanager
+def short_wait(seconds: float) -> Iterator[None]:
+    """The flow's test waits only this long for a first reading."""
+    with (
+        patch.object(P1Source, "test_wait_s", new_callable=PropertyMock, return_value=seconds),
+        patch.object(StreamSource, "test_wait_s", new_callable=PropertyMock, return_value=seconds),
+    ):
+        yield
 
 
 @pytest.fixture
@@ -130,7 +145,7 @@ async def test_network_errors(
 
     bad_crc = telegram_bytes(V5).replace(b"00.244*kW", b"09.244*kW")
     sender = asyncio.create_task(send_when_connected(server, bad_crc))
-    with patch(f"{FLOW}.TELEGRAM_WAIT_S", 0.3):
+    with short_wait(0.3):
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {**user_input, "port": server.port}
         )
@@ -214,11 +229,11 @@ async def test_mqtt_raw_topic(
         result["flow_id"], {**base, "topic": "p1/#"}
     )
     assert result["errors"] == {"base": "invalid_topic"}
-    with patch(f"{FLOW}.TELEGRAM_WAIT_S", 0.2):
+    with short_wait(0.2):
         result = await hass.config_entries.subentries.async_configure(
             result["flow_id"], {**base, "topic": "p1/telegram"}
         )
-    assert result["errors"] == {"base": "no_telegram"}
+    assert result["errors"] == {"base": "mqtt_no_message"}
 
     task = asyncio.create_task(
         hass.config_entries.subentries.async_configure(
@@ -266,13 +281,26 @@ async def test_mqtt_dongle_prefix(
 async def test_homewizard(
     hass: HomeAssistant, hub: MockConfigEntry, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """HomeWizard: an unreachable host is cannot_connect, a working one is added."""
+    """HomeWizard: each failure says what to check (never a port); a working one is added."""
     result = await start(hass, hub, "homewizard")
-    aioclient_mock.get("http://192.168.1.9/api/v1/data", status=403)
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"host": "192.168.1.9", "update_interval": 5}
+    dns = aiohttp.ClientConnectorDNSError(
+        SimpleNamespace(host="p1meter.local", port=80, ssl=False),  # type: ignore[arg-type]
+        OSError("Name or service not known"),
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    aioclient_mock.get("http://192.168.1.5/api/v1/data", exc=aiohttp.ClientConnectionError())
+    aioclient_mock.get("http://p1meter.local/api/v1/data", exc=dns)
+    aioclient_mock.get("http://192.168.1.9/api/v1/data", status=403)
+    aioclient_mock.get("http://192.168.1.8/api/v1/data", status=404)
+    for host, error in (
+        ("192.168.1.5", "homewizard_cannot_connect"),
+        ("p1meter.local", "unknown_host"),
+        ("192.168.1.9", "homewizard_api_disabled"),
+        ("192.168.1.8", "homewizard_not_p1"),
+    ):
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {"host": host, "update_interval": 5}
+        )
+        assert result["errors"] == {"base": error}, host
     aioclient_mock.get("http://192.168.1.10/api/v1/data", json=HOMEWIZARD_DATA)
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"host": "192.168.1.10", "update_interval": 5}
@@ -316,3 +344,52 @@ async def test_reconfigure_a_meter(
     assert meter.config["host"] == "192.168.1.11"
     assert meter.update_interval.total_seconds() == 30
     await hass.config_entries.async_unload(hub.entry_id)
+
+
+async def test_network_form_defaults_and_own_errors(
+    hass: HomeAssistant, hub: MockConfigEntry
+) -> None:
+    """Port 23 by default; a port out of range and an unknown host name have their own texts."""
+    result = await start(hass, hub, "network")
+    port = next(field for field in result["data_schema"].schema if field == "port")
+    assert port.default() == 23
+    assert result["description_placeholders"] == {"fast_wait": "5", "slow_wait": "25"}
+    user_input = {"host": "p1-dongle", "dsmr_version": "5", "update_interval": 5}
+    for bad in (0, 65536):
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**user_input, "port": bad}
+        )
+        assert result["errors"] == {"port": "invalid_port"}
+    with patch(f"{SOURCES}.open_tcp", side_effect=UnknownHostError("p1-dongle: unknown")):
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**user_input, "port": 23}
+        )
+    assert result["errors"] == {"base": "unknown_host"}
+
+
+async def test_serial_errors_speak_of_the_cable(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """A port that cannot be opened, or a cable that stays silent, each has its own text."""
+    result = await start(hass, hub, "serial")
+    user_input = {"serial_path": "/dev/ttyUSB0", "dsmr_version": "5", "update_interval": 5}
+    with patch(f"{SOURCES}.open_serial", side_effect=CannotConnectError("busy")):
+        result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    assert result["errors"] == {"base": "serial_cannot_open"}
+    controller, device = os.openpty()
+    try:
+        with short_wait(0.2):
+            result = await hass.config_entries.subentries.async_configure(
+                result["flow_id"], {**user_input, "serial_path": os.ttyname(device)}
+            )
+        assert result["errors"] == {"base": "serial_no_telegram"}
+    finally:
+        os.close(controller)
+        os.close(device)
+
+
+def test_the_test_waits_as_long_as_the_meter_needs() -> None:
+    """A DSMR 5 meter sends every second: 5 s is enough; older meters every 10 s: 25 s."""
+    hass = SimpleNamespace()
+    config = {"source": "serial", "serial_path": "/dev/x", "dsmr_version": "5"}
+    assert StreamSource(hass, config, None).test_wait_s == 5  # type: ignore[arg-type]
+    config["dsmr_version"] = "4"
+    assert StreamSource(hass, config, None).test_wait_s == 25  # type: ignore[arg-type]

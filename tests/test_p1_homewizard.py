@@ -44,13 +44,13 @@ async def test_homewizard_meter(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    state = hass.states.get("sensor.homewizard_energy_import")
+    state = hass.states.get("sensor.electricity_meter_energy_import")
     assert state is not None
     assert state.state == "13779.338"
-    assert hass.states.get("sensor.homewizard_power").state == "-543.0"
-    assert hass.states.get("sensor.homewizard_power_export").state == "543.0"
-    assert hass.states.get("sensor.gas_meter_gas").state == "2570.1"
-    assert hass.states.get("sensor.water_meter_water").state == "123.456"
+    assert hass.states.get("sensor.electricity_meter_power").state == "-543.0"
+    assert hass.states.get("sensor.electricity_meter_power_export").state == "543.0"
+    assert hass.states.get("sensor.gas_meter").state == "2570.1"
+    assert hass.states.get("sensor.water_meter").state == "123.456"
 
     # In the fifth second the house draws 914 W: 4 s at -543 W and 1 s at +914 W average out.
     for _ in range(3):
@@ -58,9 +58,9 @@ async def test_homewizard_meter(
     aioclient_mock.clear_requests()
     aioclient_mock.get(URL, json={**HOMEWIZARD_DATA, "active_power_w": 914})
     await tick(hass, freezer, 1)
-    assert hass.states.get("sensor.homewizard_power").state == "-543.0"  # not sampled
+    assert hass.states.get("sensor.electricity_meter_power").state == "-543.0"  # not sampled
     await tick(hass, freezer, 1)
-    assert hass.states.get("sensor.homewizard_power").state == str(
+    assert hass.states.get("sensor.electricity_meter_power").state == str(
         round((4 * -543 + 1 * 914) / 5, 1)
     )
 
@@ -69,13 +69,17 @@ async def test_homewizard_meter(
     aioclient_mock.get(URL, exc=TimeoutError())
     for _ in range(55):
         await tick(hass, freezer, 1)
-    assert hass.states.get("sensor.homewizard_energy_import").state == "13779.338"
+    assert hass.states.get("sensor.electricity_meter_energy_import").state == "13779.338"
     for _ in range(10):
         await tick(hass, freezer, 1)
-    assert hass.states.get("sensor.homewizard_energy_import").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.electricity_meter_energy_import").state == STATE_UNAVAILABLE
     coordinator = next(iter(entry.runtime_data.meters.values()))
     assert coordinator.errors > 0
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name.startswith("custom_components.open_hem")
+    ]
     assert len(warnings) == 1
 
     # Back: the next retry (within the 60 s backoff cap) finds it.
@@ -83,7 +87,7 @@ async def test_homewizard_meter(
     aioclient_mock.get(URL, json=HOMEWIZARD_DATA)
     for _ in range(61):
         await tick(hass, freezer, 1)
-    assert hass.states.get("sensor.homewizard_energy_import").state == "13779.338"
+    assert hass.states.get("sensor.electricity_meter_energy_import").state == "13779.338"
     assert len([r for r in caplog.records if "again" in r.message]) == 1
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -100,5 +104,5 @@ async def test_homewizard_unreachable_from_the_start(
     await hass.async_block_till_done()
     coordinator = next(iter(entry.runtime_data.meters.values()))
     assert not coordinator.connected
-    assert hass.states.get("sensor.homewizard_energy_import") is None
+    assert hass.states.get("sensor.electricity_meter_energy_import") is None
     await hass.config_entries.async_unload(entry.entry_id)

@@ -36,7 +36,7 @@ from tests.p1_helpers import V5, changed, meter_entry, telegram_text, with_crc
 
 from .entries import hub_entry
 
-IMPORT = "sensor.p1_meter_energy_import"
+IMPORT = "sensor.electricity_meter_energy_import"
 
 
 def mqtt_data(topic: str, payload_format: str, version: str = "5") -> dict[str, object]:
@@ -77,8 +77,8 @@ async def test_raw_telegram_topic(
     async_fire_mqtt_message(hass, "p1reader/sensor/telegram/state", telegram_text(V5))
     await hass.async_block_till_done()
     assert hass.states.get(IMPORT).state == "6.825"
-    assert hass.states.get("sensor.p1_meter_power_import").state == "244.0"
-    assert hass.states.get("sensor.gas_meter_gas").state == "0.107"
+    assert hass.states.get("sensor.electricity_meter_power_import").state == "244.0"
+    assert hass.states.get("sensor.gas_meter").state == "0.107"
 
     for _ in range(13):
         freezer.tick(timedelta(seconds=5))
@@ -104,7 +104,7 @@ async def test_smart_stuff_dongle(hass: HomeAssistant, mqtt_mock: MqttMockHAClie
     async_fire_mqtt_message(hass, "P1-Dongle-Pro/power_delivered", "not a number")
     await hass.async_block_till_done()
     assert hass.states.get(IMPORT).state == "300.75"
-    assert hass.states.get("sensor.p1_meter_energy_export").state == "10.0"
+    assert hass.states.get("sensor.electricity_meter_energy_export").state == "10.0"
     async_fire_mqtt_message(
         hass,
         "P1-Dongle-Pro/all",

@@ -27,12 +27,13 @@ from tests.p1_helpers import (
     changed,
     meter_entry,
     telegram_bytes,
+    telegram_text,
     wait_for,
     with_crc,
 )
 
-IMPORT = "sensor.p1_meter_energy_import"
-POWER = "sensor.p1_meter_power"
+IMPORT = "sensor.electricity_meter_energy_import"
+POWER = "sensor.electricity_meter_power"
 
 
 @pytest.fixture
@@ -77,16 +78,16 @@ async def test_telegram_to_entities(hass: HomeAssistant, server: TelegramServer)
     assert state.attributes["state_class"] == "total_increasing"
     assert state.attributes["device_class"] == "energy"
     assert state.attributes["unit_of_measurement"] == "kWh"
-    export = hass.states.get("sensor.p1_meter_energy_export")
+    export = hass.states.get("sensor.electricity_meter_energy_export")
     assert export is not None
     assert export.state == "2.444"
-    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "4.426"
+    assert hass.states.get("sensor.electricity_meter_energy_import_tariff_1").state == "4.426"
     power = hass.states.get(POWER)
     assert power.state == "244.0"
     assert power.attributes["state_class"] == "measurement"
     assert power.attributes["unit_of_measurement"] == "W"
-    assert hass.states.get("sensor.p1_meter_tariff").state == "normal"
-    gas = hass.states.get("sensor.gas_meter_gas")
+    assert hass.states.get("sensor.electricity_meter_tariff").state == "normal"
+    gas = hass.states.get("sensor.gas_meter")
     assert gas.state == "0.107"
     assert gas.attributes["state_class"] == "total_increasing"
     assert gas.attributes["device_class"] == "gas"
@@ -107,13 +108,18 @@ async def test_telegram_to_entities(hass: HomeAssistant, server: TelegramServer)
     devices = dr.async_get(hass)
     meter = devices.async_get_device_by_identifier((DOMAIN, subentry_id), entry.entry_id)
     assert meter is not None
-    assert meter.model == "ISk5\\2MT382-1000"
-    assert meter.serial_number == "4B384547303034303436333935353037"
+    # Named as core's dsmr names it; manufacturer from the FLAG id, serial number as text.
+    assert meter.name == "Electricity meter"
+    assert meter.manufacturer == "Iskra"
+    assert meter.model == "MT382-1000"
+    assert meter.serial_number == "K8EG004046395507"
     gas_device = devices.async_get_device_by_identifier(
         (DOMAIN, f"{subentry_id}_gas"), entry.entry_id
     )
     assert gas_device is not None
     assert gas_device.via_device_id == meter.id
+    assert gas_device.name == "Gas meter"
+    assert hass.states.get("sensor.gas_meter").attributes["friendly_name"] == "Gas meter"
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -126,14 +132,16 @@ async def test_belgian_meter_entities(hass: HomeAssistant, server: TelegramServe
     assert await hass.config_entries.async_setup(entry.entry_id)
     await server.wait_connected()
     await server.send(telegram_bytes(FLUVIUS))
-    await wait_for(lambda: hass.states.get("sensor.p1_meter_current_average_demand") is not None)
-    assert hass.states.get("sensor.p1_meter_current_average_demand").state == "2351.0"
-    peak = hass.states.get("sensor.p1_meter_peak_demand_this_month")
+    await wait_for(
+        lambda: hass.states.get("sensor.electricity_meter_current_average_demand") is not None
+    )
+    assert hass.states.get("sensor.electricity_meter_current_average_demand").state == "2351.0"
+    peak = hass.states.get("sensor.electricity_meter_peak_demand_this_month")
     assert peak.state == "2589.0"
     assert peak.attributes["capture_time"] == "2020-05-09T11:45:58+00:00"
-    assert hass.states.get("sensor.water_meter_water").state == "872.234"
-    assert hass.states.get("sensor.gas_meter_gas").state == "112.384"
-    assert hass.states.get("sensor.p1_meter_tariff").state == "normal"
+    assert hass.states.get("sensor.water_meter").state == "872.234"
+    assert hass.states.get("sensor.gas_meter").state == "112.384"
+    assert hass.states.get("sensor.electricity_meter_tariff").state == "normal"
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -161,7 +169,7 @@ async def test_power_is_averaged_and_totals_never_go_back(
     await hass.async_block_till_done()
     assert hass.states.get(POWER).state == str(round((244 + 0 + 0 + 0 + 5000) / 5, 1))
     # The last telegram's 4.1 kWh went backwards: dropped, 4.431 + 2.399 stays.
-    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "4.431"
+    assert hass.states.get("sensor.electricity_meter_energy_import_tariff_1").state == "4.431"
     assert hass.states.get(IMPORT).state == "6.83"
     assert coordinator.guard.dropped == 2  # tariff 1 and the total derived from it
     await hass.config_entries.async_unload(entry.entry_id)
@@ -255,13 +263,13 @@ async def test_dropped_connection_backoff_is_capped(
     assert hass.states.get(IMPORT).state == STATE_UNAVAILABLE
 
     attempts: list[float] = []
-    original = coordinator._async_connect
+    original = coordinator._async_open
 
-    async def counting_connect() -> None:
+    async def counting_open() -> None:
         attempts.append(freezer.time_to_freeze.timestamp())  # type: ignore[attr-defined]
         await original()
 
-    coordinator._async_connect = counting_connect  # type: ignore[method-assign]
+    coordinator._async_open = counting_open  # type: ignore[method-assign]
     for _ in range(400):
         freezer.tick(timedelta(seconds=1))
         async_fire_time_changed(hass)
@@ -273,6 +281,8 @@ async def test_dropped_connection_backoff_is_capped(
     assert set(gaps[6:]) == {60}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "P1" in r.message]
     assert len(warnings) == 1
+    # The subentry's title names the meter once ("P1 meter P1 meter (...)" before).
+    assert warnings[0].message.startswith("P1 meter: ")
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -288,7 +298,7 @@ async def test_removing_the_meter_stops_it(hass: HomeAssistant, server: Telegram
     subentry_id = next(iter(entry.subentries))
     assert hass.config_entries.async_remove_subentry(entry, subentry_id)
     await hass.async_block_till_done()
-    await wait_for(lambda: coordinator._protocol is None)
+    await wait_for(lambda: not coordinator.source.is_open)
     assert entry.runtime_data.meters == {}
     assert hass.states.get(IMPORT) is None
     await hass.config_entries.async_unload(entry.entry_id)
@@ -297,11 +307,16 @@ async def test_removing_the_meter_stops_it(hass: HomeAssistant, server: Telegram
 async def test_a_restored_total_bounds_the_next(
     hass: HomeAssistant, server: TelegramServer
 ) -> None:
-    """After a restart, a total below the last recorded state never reaches the entity."""
+    """After a restart, a total below the last recorded state never reaches the entity.
+
+    The guard is seeded from the restored state before the first reading is shown, so the
+    entity never shows the lower value, not even for one interval.
+    """
     entry = meter_entry(network(server))
     subentry_id = next(iter(entry.subentries))
     registry = er.async_get(hass)
     entry.add_to_hass(hass)
+    tariff_1 = "sensor.p1_meter_energy_import_tariff_1"  # as an existing install has it
     registry.async_get_or_create(
         "sensor", DOMAIN, f"{subentry_id}_energy_import_tariff_1",
         config_entry=entry, config_subentry_id=subentry_id,
@@ -311,19 +326,66 @@ async def test_a_restored_total_bounds_the_next(
         hass,
         [
             (
-                State("sensor.p1_meter_energy_import_tariff_1", "5.0"),
+                State(tariff_1, "5.0"),
                 {"native_value": 5.0, "native_unit_of_measurement": "kWh"},
             )
         ],
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
+    assert coordinator_of(entry).guard.highest("import_t1_kwh") == 5.0  # before any reading
     await server.wait_connected()
     await server.send(telegram_bytes(V5))  # 4.426 kWh on tariff 1: below the restored 5.0
+    await wait_for(lambda: hass.states.get(tariff_1) is not None)
+    await hass.async_block_till_done()
+    # The entity shows the restored 5.0 instead of stepping back (a false meter reset).
+    assert hass.states.get(tariff_1).state == "5.0"
+    assert coordinator_of(entry).guard.dropped == 1
+    await server.send(telegram_bytes(V5))
+    await wait_for(lambda: coordinator_of(entry).guard.dropped == 2)
+    assert hass.states.get(tariff_1).state == "5.0"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_reload_rejects_no_totals(hass: HomeAssistant, server: TelegramServer) -> None:
+    """Regression: every reload or restart made "Rejected totals" grow by 2-3.
+
+    The restored entities wrote their (older, lower) states back into the guard after newer
+    telegrams had arrived, and each was counted as a rejected total.
+    """
+    entry = meter_entry(network(server))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await server.wait_connected()
+    await server.send(telegram_bytes(V5))
     await wait_for(lambda: hass.states.get(IMPORT) is not None)
     await hass.async_block_till_done()
-    # The entity keeps the restored 5.0 instead of stepping back (a false meter reset).
-    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "5.0"
+    for step, kwh in enumerate(("000004.500", "000004.600", "000004.700"), start=2):
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await server.wait_connected(step)
+        server.writers[:] = server.writers[-1:]  # the reloaded meter's connection only
+        # Newer totals arrive before the entities are back, as after a real restart.
+        await server.send(with_crc(telegram_text(V5).replace("000004.426", kwh)).encode())
+        await wait_for(lambda k=kwh: hass.states.get(f"{IMPORT}_tariff_1").state == str(float(k)))
+        await hass.async_block_till_done()
+        assert coordinator_of(entry).guard.dropped == 0
+        assert coordinator_of(entry).guard.highest("import_t1_kwh") == float(kwh)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_device_names_follow_the_language(
+    hass: HomeAssistant, server: TelegramServer
+) -> None:
+    """In a Dutch Home Assistant the meter's devices get Dutch names (and so entity ids)."""
+    hass.config.language = "nl"
+    entry = meter_entry(network(server))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await server.wait_connected()
     await server.send(telegram_bytes(V5))
-    await wait_for(lambda: coordinator_of(entry).guard.dropped == 1)
-    assert hass.states.get("sensor.p1_meter_energy_import_tariff_1").state == "5.0"
+    await wait_for(lambda: hass.states.get("sensor.gasmeter") is not None)
+    subentry_id = next(iter(entry.subentries))
+    devices = dr.async_get(hass)
+    meter = devices.async_get_device_by_identifier((DOMAIN, subentry_id), entry.entry_id)
+    assert meter is not None
+    assert meter.name == "Elektriciteitsmeter"
     await hass.config_entries.async_unload(entry.entry_id)

@@ -1,7 +1,6 @@
-"""Diagnostics for Open HEM.
+"""Diagnostics for Open HEM: the hub's settings, then each feature's part.
 
-Redacted: the ENTSO-E token, and for P1 meters the host, serial port and MQTT topic (they can
-identify the home network). The meter's equipment identifier is never included.
+Redacted: the ENTSO-E token here; each feature redacts its own (P1: p1/diagnostics.py).
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
-from .p1.const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
+from .p1 import diagnostics as p1
 from .prices.diagnostics import TO_REDACT, price_diagnostics
-
-P1_TO_REDACT = {CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC}
 
 
 async def async_get_config_entry_diagnostics(
@@ -28,14 +25,5 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "prices": price_diagnostics(entry.runtime_data.prices),
-        "p1_meters": [
-            {
-                "subentry_id": subentry_id,
-                "settings": async_redact_data(
-                    dict(entry.subentries[subentry_id].data), P1_TO_REDACT
-                ),
-                "state": meter.diagnostics(),
-            }
-            for subentry_id, meter in entry.runtime_data.meters.items()
-        ],
+        "p1_meters": await p1.async_get_diagnostics(hass, entry),
     }

@@ -7,14 +7,9 @@ answer on /api/v1/data. What goes wrong becomes a translated error on the form.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -27,18 +22,21 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from ..core.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
-from ..core.p1.homewizard import HomeWizardError, fetch_reading
-from ..core.p1.readings import DSMR_VERSIONS, MeterReading
-from ..core.p1.serial_tcp import (
+from ..core.p1 import (
+    DEFAULT_TELEGRAM_WAIT_S,
+    DSMR_VERSIONS,
+    FAST_TELEGRAM_WAIT_S,
+    FORMAT_RAW,
+    FORMATS,
     CannotConnectError,
+    HomeWizardApiDisabledError,
     InvalidPathError,
+    InvalidTopicError,
     NoTelegramError,
-    open_serial,
-    open_tcp,
-    read_one,
+    NotHomeWizardError,
+    SourceError,
+    UnknownHostError,
 )
-from ..core.p1.telegram import TelegramError
 from .const import (
     CONF_DSMR_VERSION,
     CONF_HOST,
@@ -58,10 +56,33 @@ from .const import (
     SOURCE_SERIAL,
     SOURCES,
 )
-from .coordinator import mqtt_subscription
+from .sources import MqttNotReadyError, async_read_one
 
-# DSMR 2.2 and 4 meters send a telegram every 10 s, DSMR 5 every second.
-TELEGRAM_WAIT_S = 25.0
+# Raw-telegram TCP servers most often listen on 23: the telnet port that esp-link based P1
+# dongles and Zuidwijk's P1 Wi-Fi gateway serve the telegram on, and the usual raw port in
+# ser2net examples. SmartGateways' gateway uses 8088 (the field's description says so).
+DEFAULT_PORT = 23
+MIN_PORT = 1
+MAX_PORT = 65535
+
+# The error key per source for "could not open" and "opened, but nothing readable came".
+_CANNOT_CONNECT = {
+    SOURCE_SERIAL: "serial_cannot_open",
+    SOURCE_NETWORK: "cannot_connect",
+    SOURCE_MQTT: "mqtt_not_set_up",
+    SOURCE_HOMEWIZARD: "homewizard_cannot_connect",
+}
+_NOTHING_ARRIVED = {
+    SOURCE_SERIAL: "serial_no_telegram",
+    SOURCE_NETWORK: "no_telegram",
+    SOURCE_MQTT: "mqtt_no_message",
+    SOURCE_HOMEWIZARD: "homewizard_not_p1",
+}
+# What the forms say about the test's wait (a step description placeholder).
+WAIT_PLACEHOLDERS = {
+    "fast_wait": f"{FAST_TELEGRAM_WAIT_S:g}",
+    "slow_wait": f"{DEFAULT_TELEGRAM_WAIT_S:g}",
+}
 
 
 def _interval() -> NumberSelector:
@@ -92,8 +113,10 @@ def _schema(source: str) -> probatio.Schema:
     elif source in (SOURCE_NETWORK, SOURCE_HOMEWIZARD):
         fields[probatio.Required(CONF_HOST)] = TextSelector()
     if source == SOURCE_NETWORK:
-        fields[probatio.Required(CONF_PORT)] = NumberSelector(
-            NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+        # No min/max in the selector: an out-of-range port gets our own message, not a generic
+        # range error.
+        fields[probatio.Required(CONF_PORT, default=DEFAULT_PORT)] = NumberSelector(
+            NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
         )
     if source == SOURCE_MQTT:
         fields[probatio.Required(CONF_TOPIC)] = TextSelector()
@@ -117,6 +140,31 @@ def _normalise(source: str, user_input: dict[str, Any]) -> dict[str, Any]:
         if key in data:
             data[key] = str(data[key]).strip()
     return data
+
+
+def _field_errors(data: dict[str, Any]) -> dict[str, str]:
+    """Errors a field has before anything is tried (the port's range)."""
+    port = data.get(CONF_PORT)
+    if port is not None and not (MIN_PORT <= port <= MAX_PORT):
+        return {CONF_PORT: "invalid_port"}
+    return {}
+
+
+def _error_key(source: str, err: SourceError) -> str:
+    """The form's error for what went wrong, in words that fit the source."""
+    if isinstance(err, UnknownHostError):
+        return "unknown_host"
+    if isinstance(err, InvalidPathError):
+        return "invalid_path"
+    if isinstance(err, InvalidTopicError):
+        return "invalid_topic"
+    if isinstance(err, HomeWizardApiDisabledError):
+        return "homewizard_api_disabled"
+    if isinstance(err, NotHomeWizardError | NoTelegramError):
+        return _NOTHING_ARRIVED[source]
+    if isinstance(err, MqttNotReadyError | CannotConnectError):
+        return _CANNOT_CONNECT[source]
+    return "unknown"  # pragma: no cover - every source error is one of the above
 
 
 def _identity(data: dict[str, Any]) -> str:
@@ -190,6 +238,7 @@ class P1MeterSubentryFlow(ConfigSubentryFlow):
         entry = self._get_entry()
         if user_input is not None:
             data = _normalise(source, user_input)
+            errors = _field_errors(data)
             identity = _identity(data)
             others = [
                 subentry
@@ -198,9 +247,9 @@ class P1MeterSubentryFlow(ConfigSubentryFlow):
             ]
             if any(subentry.unique_id == identity for subentry in others):
                 return self.async_abort(reason="already_configured")
-            if error := await self._async_test(data):
+            if not errors and (error := await self._async_test(data)):
                 errors["base"] = error
-            elif current is not None:
+            if not errors and current is not None:
                 return self.async_update_and_abort(
                     entry,
                     self._get_reconfigure_subentry(),
@@ -208,84 +257,20 @@ class P1MeterSubentryFlow(ConfigSubentryFlow):
                     title=_title(data),
                     unique_id=identity,
                 )
-            else:
+            if not errors:
                 return self.async_create_entry(title=_title(data), data=data, unique_id=identity)
         suggested = user_input if user_input is not None else current or {}
         return self.async_show_form(
             step_id="reconfigure" if current is not None else source,
             data_schema=self.add_suggested_values_to_schema(_schema(source), suggested),
             errors=errors,
+            description_placeholders=WAIT_PLACEHOLDERS,
         )
 
     async def _async_test(self, data: dict[str, Any]) -> str | None:
         """Read the meter once; the error key for the form, or None when it works."""
-        source = data[CONF_SOURCE]
         try:
-            if source == SOURCE_SERIAL:
-                await read_one(
-                    lambda callbacks: open_serial(
-                        data[CONF_SERIAL_PATH], data[CONF_DSMR_VERSION], callbacks
-                    ),
-                    TELEGRAM_WAIT_S,
-                )
-            elif source == SOURCE_NETWORK:
-                await read_one(
-                    lambda callbacks: open_tcp(
-                        data[CONF_HOST], data[CONF_PORT], data[CONF_DSMR_VERSION], callbacks
-                    ),
-                    TELEGRAM_WAIT_S,
-                )
-            elif source == SOURCE_HOMEWIZARD:
-                await fetch_reading(async_get_clientsession(self.hass), data[CONF_HOST])
-            else:
-                return await self._async_test_mqtt(data)
-        except InvalidPathError:
-            return "invalid_path"
-        except CannotConnectError:
-            return "cannot_connect"
-        except NoTelegramError:
-            return "no_telegram"
-        except HomeWizardError:
-            return "cannot_connect"
-        return None
-
-    async def _async_test_mqtt(self, data: dict[str, Any]) -> str | None:
-        if not await mqtt.async_wait_for_mqtt_client(self.hass):
-            return "mqtt_not_set_up"
-        topic: str = data[CONF_TOPIC]
-        payload_format: str = data[CONF_PAYLOAD_FORMAT]
-        try:
-            subscription = mqtt.valid_subscribe_topic(mqtt_subscription(topic, payload_format))
-        except probatio.Invalid:
-            return "invalid_topic"
-        if payload_format == FORMAT_RAW and ("#" in topic or "+" in topic):
-            return "invalid_topic"
-        decoder = DongleDecoder(payload_format, data[CONF_DSMR_VERSION])
-        prefix = "" if payload_format == FORMAT_RAW else topic.rstrip("/") + "/"
-        first: asyncio.Future[MeterReading] = self.hass.loop.create_future()
-
-        @callback
-        def on_message(message: mqtt.ReceiveMessage) -> None:
-            payload = message.payload
-            raw = payload if isinstance(payload, str) else bytes(payload)
-            try:
-                reading = decoder.decode(message.topic.removeprefix(prefix) if prefix else "", raw)
-            except PayloadError, TelegramError:
-                return
-            if reading is not None and not first.done():
-                first.set_result(reading)
-
-        try:
-            unsubscribe = await mqtt.async_subscribe(
-                self.hass, subscription, on_message, encoding=None
-            )
-        except HomeAssistantError:
-            return "mqtt_not_set_up"
-        try:
-            async with asyncio.timeout(TELEGRAM_WAIT_S):
-                await first
-        except TimeoutError:
-            return "no_telegram"
-        finally:
-            unsubscribe()
+            await async_read_one(self.hass, data)
+        except SourceError as err:
+            return _error_key(data[CONF_SOURCE], err)
         return None

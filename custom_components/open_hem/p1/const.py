@@ -38,3 +38,16 @@ HOMEWIZARD_POLL_S: Final = 1
 # single telegram); a repair issue lets the user accept the new meter's totals.
 METER_SWAP_AFTER_S: Final = 600
 ISSUE_METER_SWAPPED: Final = "meter_swapped"
+
+# The meter's total entities (unique id ``<subentry id>_<key>``) and the reading field each
+# shows. Their last states bound the totals after a restart. Never change a key.
+TOTAL_ENTITY_KEYS: Final = {
+    "energy_import": "import_total_kwh",
+    "energy_export": "export_total_kwh",
+    "energy_import_tariff_1": "import_t1_kwh",
+    "energy_import_tariff_2": "import_t2_kwh",
+    "energy_export_tariff_1": "export_t1_kwh",
+    "energy_export_tariff_2": "export_t2_kwh",
+    "gas": "gas_m3",
+    "water": "water_m3",
+}

@@ -12,67 +12,47 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 import logging
 from typing import Any
 
-from homeassistant.components import mqtt
+from homeassistant.components.sensor import SensorExtraStoredData
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
+from homeassistant.helpers.restore_state import async_get as async_get_restore_data
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..core.p1.averaging import PowerAverager, TotalGuard
-from ..core.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
-from ..core.p1.homewizard import HomeWizardError, fetch_reading
-from ..core.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
-from ..core.p1.serial_tcp import (
+from ..core.p1 import (
     IGNORED_LINE,
-    P1Protocol,
+    POWER_FIELDS,
+    Backwards,
+    MeterReading,
+    PowerAverager,
     SourceError,
-    StreamCallbacks,
-    open_serial,
-    open_tcp,
+    TotalGuard,
 )
-from ..core.p1.telegram import TelegramError
 from ..data import OpenHemConfigEntry
 from .const import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,
     CONF_DSMR_VERSION,
-    CONF_HOST,
-    CONF_PAYLOAD_FORMAT,
-    CONF_PORT,
-    CONF_SERIAL_PATH,
-    CONF_SOURCE,
-    CONF_TOPIC,
     CONF_UPDATE_INTERVAL,
     DEFAULT_DSMR_VERSION,
     DEFAULT_UPDATE_INTERVAL_S,
-    HOMEWIZARD_POLL_S,
     ISSUE_METER_SWAPPED,
     METER_SWAP_AFTER_S,
     SILENCE_TIMEOUT_S,
-    SOURCE_HOMEWIZARD,
-    SOURCE_MQTT,
-    SOURCE_SERIAL,
     SUBENTRY_P1_METER,
+    TOTAL_ENTITY_KEYS,
 )
+from .sources import P1Source, SourceCallbacks, create_source
 
 _LOGGER = logging.getLogger(__name__)
 
 WATCHDOG_INTERVAL = timedelta(seconds=5)
-
-
-def mqtt_subscription(topic: str, payload_format: str) -> str:
-    """The topic filter to subscribe to: the raw topic itself, or everything below a prefix."""
-    if payload_format == FORMAT_RAW:
-        return topic
-    return f"{topic.rstrip('/')}/#"
 
 
 class P1Coordinator:
@@ -85,7 +65,6 @@ class P1Coordinator:
         self.subentry_id = subentry.subentry_id
         self.title = subentry.title
         self.config: dict[str, Any] = dict(subentry.data)
-        self.source: str = self.config[CONF_SOURCE]
         self.dsmr_version: str = self.config.get(CONF_DSMR_VERSION, DEFAULT_DSMR_VERSION)
         self.update_interval = timedelta(
             seconds=int(self.config.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL_S))
@@ -104,11 +83,17 @@ class P1Coordinator:
         self._listeners: list[Callable[[], None]] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._retry: CALLBACK_TYPE | None = None
-        self._protocol: P1Protocol | None = None
-        self._decoder: DongleDecoder | None = None
-        self._mqtt_prefix = ""
-        self._mqtt_waited = False
-        self._mqtt_subscribed = False
+        # The source kind is decided here, once.
+        self.source: P1Source = create_source(
+            hass,
+            self.config,
+            SourceCallbacks(
+                on_reading=self.async_handle_reading,
+                on_error=self.async_handle_error,
+                on_lost=self._on_source_lost,
+                on_ready=self._on_source_ready,
+            ),
+        )
         self._task: asyncio.Task[None] | None = None
         self._last_data: float | None = None
         self._last_activity = 0.0
@@ -134,12 +119,8 @@ class P1Coordinator:
                 self.hass, self._async_watchdog, WATCHDOG_INTERVAL, name="open_hem P1 watchdog"
             )
         )
-        if self.source == SOURCE_MQTT:
-            self._unsubscribe.append(
-                async_dispatcher_connect(
-                    self.hass, mqtt.MQTT_CONNECTION_STATE, self._on_mqtt_connection
-                )
-            )
+        if (unwatch := self.source.async_watch()) is not None:
+            self._unsubscribe.append(unwatch)
         # Waiting for MQTT (or a connection) must not hold up Home Assistant's start.
         self._async_retry(None)
 
@@ -153,15 +134,19 @@ class P1Coordinator:
         if self._retry is not None:
             self._retry()
             self._retry = None
-        if self._protocol is not None:
-            self._protocol.close()
-            self._protocol = None
+        self.source.close()
         if self._task is not None and not self._task.done():
             # E.g. still waiting (up to 50 s) for the MQTT client.
             self._task.cancel()
         self._task = None
         # Like the price issue: an unloaded meter leaves no repair issue behind.
         ir.async_delete_issue(self.hass, DOMAIN, self._swap_issue_id)
+
+    @callback
+    def async_seed_totals(self, totals: dict[str, float]) -> None:
+        """Totals shown before (restored states): the guard's bounds before the first reading."""
+        for key, value in totals.items():
+            self.guard.seed(key, value)
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -179,24 +164,17 @@ class P1Coordinator:
         self._last_activity = now
         self.telegrams += 1
         self.last_reading_at = dt_util.utcnow()
-        changes: dict[str, Any] = {}
-        backwards: tuple[str, float, float] | None = None
-        totals = False
-        for key in TOTAL_FIELDS:
-            value = getattr(reading, key)
-            if value is None:
-                continue
-            totals = True
-            highest = self.guard.highest(key)
-            if self.guard.check(key, value) is None:
-                _LOGGER.debug("%s: %s went backwards to %s, dropped", self.title, key, value)
-                changes[key] = getattr(self.reading, key) if self.reading else None
-                if highest is not None and (backwards is None or key == "import_total_kwh"):
-                    backwards = (key, highest, value)  # the import total if it went back
-        if changes:
-            reading = reading.with_values(**changes)
-        if totals:
-            self._check_meter_swap(now, backwards)
+        guarded = self.guard.apply(reading)
+        reading = guarded.reading
+        if guarded.backwards is not None:
+            _LOGGER.debug(
+                "%s: %s went backwards to %s, dropped",
+                self.title,
+                guarded.backwards.key,
+                guarded.backwards.reported,
+            )
+        if guarded.has_totals:
+            self._check_meter_swap(now, guarded.backwards)
         self._averager.add(now, {key: getattr(reading, key) for key in POWER_FIELDS})
         fields = reading.values().keys()
         new_fields = not self._known_fields.issuperset(fields)
@@ -225,7 +203,7 @@ class P1Coordinator:
     def _swap_issue_id(self) -> str:
         return f"{ISSUE_METER_SWAPPED}_{self.subentry_id}"
 
-    def _check_meter_swap(self, now: float, backwards: tuple[str, float, float] | None) -> None:
+    def _check_meter_swap(self, now: float, backwards: Backwards | None) -> None:
         """Totals below the shown ones in every reading for 10 minutes: raise the repair issue.
 
         One reading with plausible totals ends the streak (it was a bad read) and clears it.
@@ -241,9 +219,9 @@ class P1Coordinator:
         if self.swap_suspected or now - self._backwards_since < METER_SWAP_AFTER_S:
             return
         self.swap_suspected = True
-        _, old, new = backwards
+        old, new = backwards.shown, backwards.reported
         _LOGGER.warning(
-            "P1 meter %s: its totals have been below the earlier ones for %d minutes; "
+            "%s: its totals have been below the earlier ones for %d minutes; "
             "was the meter replaced? See Settings > Repairs",
             self.title,
             METER_SWAP_AFTER_S // 60,
@@ -268,7 +246,7 @@ class P1Coordinator:
     @callback
     def async_accept_new_totals(self) -> None:
         """The meter was replaced: its totals count from now on (the repair flow's fix)."""
-        _LOGGER.info("P1 meter %s: accepting the new meter's totals", self.title)
+        _LOGGER.info("%s: accepting the new meter's totals", self.title)
         self.guard.reset()
         self._backwards_since = None
         self.swap_suspected = False
@@ -290,7 +268,7 @@ class P1Coordinator:
                 if key != "meter_id"
             }
         return {
-            "source": self.source,
+            "source": self.source.kind,
             "dsmr_version": self.dsmr_version,
             "update_interval_s": self.update_interval.total_seconds(),
             "connected": self.connected,
@@ -324,7 +302,7 @@ class P1Coordinator:
             return
         self.connected = True
         if self._loss_logged:
-            _LOGGER.info("P1 meter %s is sending data again", self.title)
+            _LOGGER.info("%s is sending data again", self.title)
             self._loss_logged = False
         self._notify()
 
@@ -334,10 +312,10 @@ class P1Coordinator:
         self._averager.reset()
         self.power = {}
         if not self._loss_logged:
-            _LOGGER.warning("P1 meter %s: %s; retrying in the background", self.title, reason)
+            _LOGGER.warning("%s: %s; retrying in the background", self.title, reason)
             self._loss_logged = True
         else:
-            _LOGGER.debug("P1 meter %s still unreachable: %s", self.title, reason)
+            _LOGGER.debug("%s still unreachable: %s", self.title, reason)
         if was_connected:
             self._notify()
 
@@ -349,9 +327,9 @@ class P1Coordinator:
             return
         if self.connected or not self._loss_logged:
             self._mark_lost(f"no data for {SILENCE_TIMEOUT_S} s")
-        if self._protocol is not None:
-            # connection_lost schedules the reconnect.
-            self._protocol.close()
+        if self.source.reopen_when_silent and self.source.is_open:
+            self.source.close()
+            self._schedule_backoff()
         self._last_activity = now
 
     def _schedule(self, delay: float) -> None:
@@ -369,83 +347,37 @@ class P1Coordinator:
     @callback
     def _async_retry(self, _now_dt: datetime | None) -> None:
         self._retry = None
-        if self.source == SOURCE_HOMEWIZARD:
-            coro, name = self._async_poll(), "open_hem P1 poll"
-        elif self.source == SOURCE_MQTT:
-            coro, name = self._async_start_mqtt(), "open_hem P1 MQTT subscribe"
-        else:
-            coro, name = self._async_connect(), "open_hem P1 connect"
-        self._task = self.hass.async_create_background_task(coro, name)
-
-    # --- serial / network ----------------------------------------------------------------------
-
-    async def _async_connect(self) -> None:
-        callbacks = StreamCallbacks(
-            on_reading=self.async_handle_reading,
-            on_error=self.async_handle_error,
-            on_lost=self._on_stream_lost,
+        self._task = self.hass.async_create_background_task(
+            self._async_open(), f"open_hem P1 {self.source.kind} open"
         )
+
+    async def _async_open(self) -> None:
+        """Open the source; on failure, mark the meter lost and try again with backoff."""
         try:
-            if self.source == SOURCE_SERIAL:
-                protocol = await open_serial(
-                    self.config[CONF_SERIAL_PATH], self.dsmr_version, callbacks
-                )
-            else:
-                protocol = await open_tcp(
-                    self.config[CONF_HOST],
-                    int(self.config[CONF_PORT]),
-                    self.dsmr_version,
-                    callbacks,
-                )
+            await self.source.async_open()
         except SourceError as err:
             self._mark_lost(f"cannot connect ({err})")
             self._schedule_backoff()
             return
         if self._stopped:  # pragma: no cover - async_stop cancels the running try first
-            protocol.close()
+            self.source.close()
             return
-        _LOGGER.debug("%s: connected", self.title)
-        self._protocol = protocol
+        _LOGGER.debug("%s: %s source open", self.title, self.source.kind)
+        # Silence counts from here on, not from start-up.
         self._last_activity = _now()
 
     @callback
-    def _on_stream_lost(self, exc: Exception | None) -> None:
-        self._protocol = None
-        if self._stopped:
+    def _on_source_lost(self, reason: str) -> None:
+        """The source stopped by itself (the connection closed): try again with backoff."""
+        if self._stopped:  # pragma: no cover - close() is quiet
             return
-        self._mark_lost(f"connection lost ({exc or 'closed by the other side'})")
+        self._mark_lost(reason)
         self._schedule_backoff()
 
-    # --- MQTT ----------------------------------------------------------------------------------
-
     @callback
-    def _on_mqtt_message(self, message: mqtt.ReceiveMessage) -> None:
-        if self._decoder is None:  # pragma: no cover - set before subscribing
-            return
-        prefix = self._mqtt_prefix
-        field = message.topic.removeprefix(prefix) if prefix else ""
-        try:
-            payload = message.payload
-            raw = payload if isinstance(payload, str) else bytes(payload)
-            reading = self._decoder.decode(field, raw)
-        except (PayloadError, TelegramError) as err:
-            _LOGGER.debug("%s: unusable MQTT payload on %s: %s", self.title, message.topic, err)
-            self.async_handle_error("payload")
-            return
-        if self._decoder.ignored_lines:
-            _LOGGER.debug(
-                "%s: telegram used without the lines it cannot read: %s",
-                self.title,
-                self._decoder.ignored_lines,
-            )
-            self.async_handle_error(IGNORED_LINE)
-        if reading is not None:
-            self.async_handle_reading(reading)
-
-    @callback
-    def _on_mqtt_connection(self, connected: bool) -> None:
-        """HA's MQTT client (re)connected: subscribe now if an earlier try failed."""
-        if not connected or self._mqtt_subscribed or self._stopped:
+    def _on_source_ready(self) -> None:
+        """The source may open now (MQTT connected): try at once instead of after the backoff."""
+        if self._stopped or self.source.is_open:
             return
         if self._task is not None and not self._task.done():
             return  # a try is running
@@ -453,66 +385,6 @@ class P1Coordinator:
         if self._retry is not None:
             self._retry()
         self._async_retry(None)
-
-    async def _async_start_mqtt(self) -> None:
-        """Subscribe through HA's MQTT integration; until it is there, retry.
-
-        At start-up HA's own wait covers MQTT being set up at the same time. When MQTT is not set
-        up, not loaded yet or its broker is down, the entities stay unavailable, one warning is
-        logged, and the subscription is tried again with backoff (1 s doubling up to 60 s) and at
-        once when HA's MQTT client connects.
-        """
-        payload_format = self.config[CONF_PAYLOAD_FORMAT]
-        topic: str = self.config[CONF_TOPIC]
-        if self._decoder is None:
-            self._decoder = DongleDecoder(payload_format, self.dsmr_version)
-        self._mqtt_prefix = "" if payload_format == FORMAT_RAW else topic.rstrip("/") + "/"
-        if not self._mqtt_waited:
-            self._mqtt_waited = True
-            try:
-                await mqtt.async_wait_for_mqtt_client(self.hass)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise
-                # HA's shared wait was cancelled by someone's earlier timeout: just try below.
-        try:
-            unsubscribe = await mqtt.async_subscribe(
-                self.hass,
-                mqtt_subscription(topic, payload_format),
-                self._on_mqtt_message,
-                encoding=None,
-            )
-        except HomeAssistantError as err:
-            self._mark_lost(f"MQTT is not set up or not ready yet ({err})")
-            self._schedule_backoff()
-            return
-        if self._stopped:  # pragma: no cover - async_stop cancels this task first
-            unsubscribe()
-            return
-        _LOGGER.debug("%s: subscribed to %s", self.title, topic)
-        self._mqtt_subscribed = True
-        self._unsubscribe.append(unsubscribe)
-        # Silence from here on counts from the subscription, not from start-up.
-        self._last_activity = _now()
-
-    # --- HomeWizard ----------------------------------------------------------------------------
-
-    async def _async_poll(self) -> None:
-        session = async_get_clientsession(self.hass)
-        try:
-            reading = await fetch_reading(session, self.config[CONF_HOST])
-        except HomeWizardError as err:
-            if self._last_data is None or _now() - self._last_data >= SILENCE_TIMEOUT_S:
-                self._mark_lost(f"no answer ({err})")
-                self._schedule_backoff()
-            else:
-                _LOGGER.debug("%s: poll failed: %s", self.title, err)
-                self.async_handle_error("poll")
-                self._schedule(HOMEWIZARD_POLL_S)
-            return
-        self.async_handle_reading(reading)
-        self._schedule(HOMEWIZARD_POLL_S)
 
 
 def _now() -> float:
@@ -526,6 +398,26 @@ async def async_start_p1_meters(hass: HomeAssistant, entry: OpenHemConfigEntry) 
         if subentry.subentry_type != SUBENTRY_P1_METER:
             continue
         coordinator = P1Coordinator(hass, entry.entry_id, subentry)
+        # Before the first reading: what was shown before this start bounds what may follow.
+        coordinator.async_seed_totals(restored_totals(hass, subentry.subentry_id))
         entry.runtime_data.meters[subentry.subentry_id] = coordinator
         entry.async_on_unload(coordinator.async_stop)
         await coordinator.async_start()
+
+
+@callback
+def restored_totals(hass: HomeAssistant, subentry_id: str) -> dict[str, float]:
+    """The totals a meter's entities showed when Home Assistant last stopped (or reloaded)."""
+    registry = er.async_get(hass)
+    last_states = async_get_restore_data(hass).last_states
+    totals: dict[str, float] = {}
+    for key, field in TOTAL_ENTITY_KEYS.items():
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{subentry_id}_{key}")
+        stored = last_states.get(entity_id) if entity_id else None
+        if stored is None or stored.extra_data is None:
+            continue
+        data = SensorExtraStoredData.from_dict(stored.extra_data.as_dict())
+        value = data.native_value if data is not None else None
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            totals[field] = float(value)
+    return totals

@@ -15,7 +15,6 @@ from typing import Any
 from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
-    SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
@@ -35,9 +34,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from ..const import DOMAIN
-from ..core.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
+from ..core.p1 import TARIFFS, meter_identity
 from ..data import OpenHemConfigEntry
-from .const import SOURCE_HOMEWIZARD
+from ..entity import OpenHemEntity
+from .const import TOTAL_ENTITY_KEYS
 from .coordinator import P1Coordinator
 
 DEVICE_METER = "meter"
@@ -47,18 +47,35 @@ DEVICE_WATER = "water"
 
 @dataclass(frozen=True, kw_only=True)
 class P1SensorDescription(SensorEntityDescription):
-    """A P1 sensor: which reading field it shows and on which device."""
+    """A P1 sensor: what it shows (``value_fn``; None: not reported) and on which device."""
 
-    field: str = ""
+    value_fn: Callable[[P1Coordinator], StateType | datetime]
     device: str = DEVICE_METER
     placeholders: dict[str, str] | None = None
-    value_fn: Callable[[P1Coordinator], StateType | datetime] | None = None
+    # The reading field with the time the meter captured the value (gas, water, peak).
+    capture_time: str | None = None
+
+
+def _reading(field: str) -> Callable[[P1Coordinator], StateType | datetime]:
+    """The latest reading's value (totals already guarded by the coordinator)."""
+
+    def value(coordinator: P1Coordinator) -> StateType | datetime:
+        reading = coordinator.reading
+        result: StateType | datetime = getattr(reading, field) if reading is not None else None
+        return result
+
+    return value
+
+
+def _averaged(field: str) -> Callable[[P1Coordinator], StateType | datetime]:
+    """Power averaged over the update interval."""
+    return lambda coordinator: coordinator.power.get(field)
 
 
 def _energy(key: str, field: str, tariff: str | None = None) -> P1SensorDescription:
     return P1SensorDescription(
         key=key,
-        field=field,
+        value_fn=_reading(field),
         translation_key="energy_import_tariff"
         if tariff and "import" in key
         else ("energy_export_tariff" if tariff else key),
@@ -79,7 +96,7 @@ def _phase(kind: str, phase: str) -> P1SensorDescription:
     device_class, unit, field = units[kind]
     return P1SensorDescription(
         key=f"{kind}_l{phase}",
-        field=field,
+        value_fn=_averaged(field) if kind == "power" else _reading(field),
         translation_key=f"{kind}_phase",
         placeholders={"phase": phase},
         device_class=device_class,
@@ -93,7 +110,7 @@ def _phase(kind: str, phase: str) -> P1SensorDescription:
 def _counter(key: str, field: str, phase: str | None = None) -> P1SensorDescription:
     return P1SensorDescription(
         key=f"{key}_l{phase}" if phase else key,
-        field=field,
+        value_fn=_reading(field),
         translation_key=key,
         placeholders={"phase": phase} if phase else None,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -103,9 +120,10 @@ def _counter(key: str, field: str, phase: str | None = None) -> P1SensorDescript
 
 
 def _power(key: str, field: str, **kwargs: Any) -> P1SensorDescription:
+    averaged = field in ("power_net_w", "power_import_w", "power_export_w")
     return P1SensorDescription(
         key=key,
-        field=field,
+        value_fn=_averaged(field) if averaged else _reading(field),
         translation_key=key,
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
@@ -116,18 +134,18 @@ def _power(key: str, field: str, **kwargs: Any) -> P1SensorDescription:
 
 
 SENSORS: tuple[P1SensorDescription, ...] = (
-    _energy("energy_import", "import_total_kwh"),
-    _energy("energy_export", "export_total_kwh"),
-    _energy("energy_import_tariff_1", "import_t1_kwh", "1"),
-    _energy("energy_import_tariff_2", "import_t2_kwh", "2"),
-    _energy("energy_export_tariff_1", "export_t1_kwh", "1"),
-    _energy("energy_export_tariff_2", "export_t2_kwh", "2"),
+    _energy("energy_import", TOTAL_ENTITY_KEYS["energy_import"]),
+    _energy("energy_export", TOTAL_ENTITY_KEYS["energy_export"]),
+    _energy("energy_import_tariff_1", TOTAL_ENTITY_KEYS["energy_import_tariff_1"], "1"),
+    _energy("energy_import_tariff_2", TOTAL_ENTITY_KEYS["energy_import_tariff_2"], "2"),
+    _energy("energy_export_tariff_1", TOTAL_ENTITY_KEYS["energy_export_tariff_1"], "1"),
+    _energy("energy_export_tariff_2", TOTAL_ENTITY_KEYS["energy_export_tariff_2"], "2"),
     _power("power", "power_net_w"),
     _power("power_import", "power_import_w"),
     _power("power_export", "power_export_w"),
     P1SensorDescription(
         key="tariff",
-        field="tariff",
+        value_fn=_reading("tariff"),
         translation_key="tariff",
         device_class=SensorDeviceClass.ENUM,
         options=list(TARIFFS),
@@ -138,11 +156,15 @@ SENSORS: tuple[P1SensorDescription, ...] = (
     *(_counter("voltage_sags", f"voltage_sags_l{phase}", phase) for phase in "123"),
     *(_counter("voltage_swells", f"voltage_swells_l{phase}", phase) for phase in "123"),
     _power("average_demand", "average_demand_w"),
-    _power("month_peak", "month_peak_w"),
+    _power("month_peak", "month_peak_w", capture_time="month_peak_time"),
+    # Gas and water are their meter's main value: the entity is named by its device alone
+    # ("Gas meter"), as core's homewizard names external meters.
     P1SensorDescription(
         key="gas",
-        field="gas_m3",
+        value_fn=_reading(TOTAL_ENTITY_KEYS["gas"]),
+        capture_time="gas_time",
         translation_key="gas",
+        name=None,
         device=DEVICE_GAS,
         device_class=SensorDeviceClass.GAS,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -151,8 +173,10 @@ SENSORS: tuple[P1SensorDescription, ...] = (
     ),
     P1SensorDescription(
         key="water",
-        field="water_m3",
+        value_fn=_reading(TOTAL_ENTITY_KEYS["water"]),
+        capture_time="water_time",
         translation_key="water",
+        name=None,
         device=DEVICE_WATER,
         device_class=SensorDeviceClass.WATER,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -181,25 +205,6 @@ DIAGNOSTICS: tuple[P1SensorDescription, ...] = (
     ),
 )
 
-# The capture time the meter stamped on an M-Bus value, as an attribute of that value.
-_CAPTURE_TIME = {"gas_m3": "gas_time", "water_m3": "water_time", "month_peak_w": "month_peak_time"}
-
-
-def _value(coordinator: P1Coordinator, description: P1SensorDescription) -> Any:
-    if description.value_fn is not None:
-        return description.value_fn(coordinator)
-    if description.field in POWER_FIELDS:
-        return coordinator.power.get(description.field)
-    if coordinator.reading is None:
-        return None
-    value = getattr(coordinator.reading, description.field)
-    if description.field in TOTAL_FIELDS and value is not None:
-        # Never below what was already shown (e.g. the state restored after a restart).
-        highest = coordinator.guard.highest(description.field)
-        if highest is not None and value < highest:
-            return highest
-    return value
-
 
 def _device_info(
     coordinator: P1Coordinator,
@@ -207,15 +212,23 @@ def _device_info(
     device: str,
     meter_device_id: str | None = None,
 ) -> DeviceInfo:
-    reading: MeterReading | None = coordinator.reading
+    """The meter's device (named by translation, as core's dsmr does), or its gas/water meter.
+
+    Manufacturer and model come from the meter's identification line (its FLAG id and type)
+    or HomeWizard's ``meter_model``; the serial number is the equipment id as text.
+    """
     meter_identifier = (DOMAIN, subentry.subentry_id)
     if device == DEVICE_METER:
+        reading = coordinator.reading
+        identity = meter_identity(
+            reading.model if reading else None, reading.meter_id if reading else None
+        )
         return DeviceInfo(
             identifiers={meter_identifier},
-            name=subentry.title,
-            manufacturer="HomeWizard" if coordinator.source == SOURCE_HOMEWIZARD else None,
-            model=(reading.model if reading else None) or "P1 smart meter",
-            serial_number=reading.meter_id if reading else None,
+            translation_key="electricity_meter",
+            manufacturer=identity.manufacturer,
+            model=identity.model or "P1 smart meter",
+            serial_number=identity.serial_number,
         )
     info = DeviceInfo(
         identifiers={(DOMAIN, f"{subentry.subentry_id}_{device}")},
@@ -246,7 +259,7 @@ async def async_setup_entry(
             wanted = [
                 description
                 for description in (*DIAGNOSTICS, *SENSORS)
-                if description.key not in added and _value(coordinator, description) is not None
+                if description.key not in added and description.value_fn(coordinator) is not None
             ]
             meter_device_id: str | None = None
             if any(description.device != DEVICE_METER for description in wanted):
@@ -272,12 +285,14 @@ async def async_setup_entry(
         entry.async_on_unload(coordinator.async_add_listener(add_new))
 
 
-class P1Sensor(RestoreSensor, SensorEntity):
-    """One value of a P1 meter, written once per update interval."""
+class P1Sensor(OpenHemEntity, RestoreSensor):
+    """One value of a P1 meter, written once per update interval.
+
+    A RestoreSensor only so that Home Assistant keeps its last state: the coordinator seeds its
+    totals guard from those states before the first reading (the entity never writes back).
+    """
 
     entity_description: P1SensorDescription
-    _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(
         self,
@@ -287,24 +302,18 @@ class P1Sensor(RestoreSensor, SensorEntity):
         meter_device_id: str | None = None,
     ) -> None:
         """Attach to the meter's (or its gas/water meter's) device."""
-        self.coordinator = coordinator
-        self.entity_description = description
-        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
-        self._attr_device_info = _device_info(
-            coordinator, subentry, description.device, meter_device_id
+        super().__init__(
+            subentry.subentry_id,
+            description,
+            _device_info(coordinator, subentry, description.device, meter_device_id),
+            description.placeholders,
         )
-        if description.placeholders:
-            self._attr_translation_placeholders = description.placeholders
+        self.coordinator = coordinator
         self._update_from_coordinator()
 
     async def async_added_to_hass(self) -> None:
-        """Listen to the meter; a total's last state bounds what may follow it."""
+        """Listen to the meter."""
         await super().async_added_to_hass()
-        field = self.entity_description.field
-        last = await self.async_get_last_sensor_data() if field in TOTAL_FIELDS else None
-        if last is not None and isinstance(last.native_value, int | float):
-            self.coordinator.guard.check(field, float(last.native_value))
-            self._update_from_coordinator()
         self.async_on_remove(self.coordinator.async_add_listener(self._handle_update))
 
     @property
@@ -313,12 +322,10 @@ class P1Sensor(RestoreSensor, SensorEntity):
         return self.coordinator.connected
 
     def _update_from_coordinator(self) -> None:
-        value = _value(self.coordinator, self.entity_description)
-        self._attr_native_value = value
-        if (time_field := _CAPTURE_TIME.get(self.entity_description.field)) and (
-            reading := self.coordinator.reading
-        ):
-            captured = getattr(reading, time_field)
+        description = self.entity_description
+        self._attr_native_value = description.value_fn(self.coordinator)
+        if description.capture_time and (reading := self.coordinator.reading):
+            captured = getattr(reading, description.capture_time)
             self._attr_extra_state_attributes = (
                 {"capture_time": captured.isoformat()} if captured else {}
             )

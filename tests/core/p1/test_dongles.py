@@ -7,15 +7,14 @@ import json
 
 import pytest
 
+from open_hem_core.p1 import ChecksumError, PayloadError, TelegramError
 from open_hem_core.p1.dongles import (
     FORMAT_PLAN_D,
     FORMAT_RAW,
     FORMAT_SMART_STUFF,
     DongleDecoder,
-    PayloadError,
 )
 from open_hem_core.p1.readings import TARIFF_LOW, TARIFF_NORMAL
-from open_hem_core.p1.telegram import ChecksumError, TelegramError
 from tests.core.p1.telegrams import V5, telegram_text
 
 

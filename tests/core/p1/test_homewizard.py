@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from open_hem_core.p1 import HomeWizardError
 from open_hem_core.p1.homewizard import (
-    HomeWizardError,
     data_url,
     reading_from_data,
 )

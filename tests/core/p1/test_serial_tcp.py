@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from open_hem_core.p1 import CannotConnectError, InvalidPathError, NoTelegramError
 from open_hem_core.p1.readings import MeterReading
 from open_hem_core.p1.serial_tcp import (
     ERROR_CRC,
     ERROR_FRAMING,
     ERROR_TELEGRAM,
     IGNORED_LINE,
-    CannotConnectError,
-    InvalidPathError,
-    NoTelegramError,
     P1Protocol,
     StreamCallbacks,
     open_serial,

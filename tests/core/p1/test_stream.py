@@ -69,9 +69,60 @@ def test_endless_noise_is_bounded() -> None:
 
 
 def test_crc_line_without_line_end() -> None:
-    """A dongle that drops the CRLF after the CRC still gives the telegram when more follows."""
+    """A dongle that drops the CRLF after the CRC: the telegram ends at the first other byte."""
     framer = TelegramFramer()
     text = telegram_bytes(V5).rstrip(b"\r\n")
-    assert framer.feed(text) == []  # the CRC may still be growing
+    assert framer.feed(text) == []  # CR LF may still follow
     out = framer.feed(b"xxxxxxx")
-    assert out == [text.decode("ascii") + "xxxxxxx"]
+    assert out == [text.decode("ascii")]
+    assert framer.dropped == 1  # the noise after it, not the telegram
+
+
+def test_cut_crc_then_next_telegram_keeps_the_next() -> None:
+    """Regression: '!' and two CRC digits, then straight the next '/': the next one survives.
+
+    The framer used to look for the line end after '!', which was the end of the next
+    telegram's header line, so the broken telegram swallowed the next one's header and the
+    next valid telegram was lost.
+    """
+    framer = TelegramFramer()
+    broken = telegram_bytes(V5)
+    broken = broken[: broken.index(b"!") + 3]  # "!" and the first two CRC digits
+    out = framer.feed(broken + telegram_bytes(V4_2) + telegram_bytes(V5))
+    assert out[1:] == [telegram_text(V4_2), telegram_text(V5)]
+    assert out[0] == broken.decode("ascii")  # handed on; its CRC check refuses it
+
+
+def test_cut_crc_then_next_telegram_byte_by_byte() -> None:
+    """The same cut, arriving a byte at a time."""
+    framer = TelegramFramer()
+    broken = telegram_bytes(V5)
+    broken = broken[: broken.index(b"!") + 2]
+    stream = broken + telegram_bytes(V4_2)
+    out: list[str] = []
+    for index in range(len(stream)):
+        out += framer.feed(stream[index : index + 1])
+    assert out == [broken.decode("ascii"), telegram_text(V4_2)]
+
+
+def test_crc_of_four_digits_then_other_bytes() -> None:
+    """After four hex digits only CR LF may follow; anything else ends the telegram."""
+    framer = TelegramFramer()
+    whole = telegram_bytes(V5)
+    four = whole[: whole.index(b"!") + 5]
+    assert framer.feed(four + b"E" + telegram_bytes(V4_2)) == [
+        four.decode("ascii"),
+        telegram_text(V4_2),
+    ]
+    assert framer.dropped == 1  # the fifth "digit"
+
+
+def test_bare_lf_and_lone_cr_after_the_crc() -> None:
+    """A bare LF ends the telegram; a CR without LF ends it before the next byte."""
+    framer = TelegramFramer()
+    whole = telegram_bytes(V5)
+    crc = whole[: whole.index(b"!") + 5]
+    assert framer.feed(crc + b"\n") == [crc.decode("ascii") + "\n"]
+    assert framer.feed(crc + b"\r") == []
+    assert framer.feed(telegram_bytes(V4_2)) == [crc.decode("ascii") + "\r", telegram_text(V4_2)]
+    assert framer.dropped == 0

@@ -3,12 +3,17 @@
 * ``PowerAverager``: power is averaged over the update interval (time-weighted: each value holds
   until the next one arrives), not sampled, so a 5 s state is the mean of five 1 s telegrams.
 * ``TotalGuard``: meter totals only go up. A backwards jump (a meter swap, a bad read) is dropped
-  and counted, so it never reaches a ``total_increasing`` entity.
+  and counted, so it never reaches a ``total_increasing`` entity. It is the one place that
+  decides this: seeded with what was shown before a restart (``seed``, never counted), it turns
+  every reading into the one to show (``apply``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .readings import TOTAL_FIELDS, MeterReading
 
 
 class PowerAverager:
@@ -88,6 +93,49 @@ class TotalGuard:
         self._highest[key] = value
         return value
 
+    def seed(self, key: str, value: float) -> None:
+        """Start from a value shown before (a restored state): a bound, never counted."""
+        highest = self._highest.get(key)
+        if highest is None or value > highest:
+            self._highest[key] = value
+
+    def apply(self, reading: MeterReading) -> GuardedReading:
+        """The reading to show: each total that went backwards is dropped (counted) and the
+        highest shown value stays in its place."""
+        changes: dict[str, float] = {}
+        backwards: Backwards | None = None
+        has_totals = False
+        for key in TOTAL_FIELDS:
+            value = getattr(reading, key)
+            if value is None:
+                continue
+            has_totals = True
+            highest = self._highest.get(key)
+            if self.check(key, value) is None and highest is not None:
+                changes[key] = highest
+                if backwards is None or key == "import_total_kwh":
+                    backwards = Backwards(key, highest, value)  # the import total if it went back
+        shown = reading.with_values(**changes) if changes else reading
+        return GuardedReading(shown, has_totals, backwards)
+
     def reset(self) -> None:
         """Forget the highest values (a new meter: its totals start over); keep the count."""
         self._highest.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Backwards:
+    """A total below the highest shown: which one, the shown value and the meter's."""
+
+    key: str
+    shown: float
+    reported: float
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedReading:
+    """What ``TotalGuard.apply`` made of a reading."""
+
+    reading: MeterReading
+    has_totals: bool
+    backwards: Backwards | None

@@ -23,8 +23,9 @@ import json
 import re
 from typing import Any
 
+from .errors import InvalidTopicError, PayloadError, TelegramError
 from .readings import MeterReading, complete, tariff_name
-from .telegram import TelegramError, parse_telegram
+from .telegram import parse_telegram
 
 FORMAT_RAW = "raw"
 FORMAT_SMART_STUFF = "smart_stuff"
@@ -35,10 +36,6 @@ PLAN_D_DEFAULT_TOPIC = "data/devices/utility_meter"
 SMART_STUFF_DEFAULT_TOPIC = "P1-Dongle-Pro"
 
 _READING_FIELDS = frozenset(field.name for field in fields(MeterReading))
-
-
-class PayloadError(Exception):
-    """A payload that cannot be read (not a number, not JSON, not a telegram)."""
 
 
 # field name in the dongle -> (reading attribute, the unit the dongle uses when it does not say)
@@ -167,18 +164,48 @@ def _number(value: Any, default_unit: str) -> float:
     return number
 
 
-class DongleDecoder:
-    """Keep the latest value of every field a dongle publishes and build readings from them."""
+def subscription_topic(topic: str, payload_format: str) -> str:
+    """The topic filter to subscribe to: the raw topic itself, or everything below a prefix.
 
-    def __init__(self, payload_format: str, dsmr_version: str = "5") -> None:
-        """Decode one of FORMATS; the DSMR version tells raw telegrams and tariff numbering."""
+    Raises InvalidTopicError for an empty topic, and for a raw-telegram topic with wildcards
+    (a telegram is one message on one topic).
+    """
+    topic = topic.strip()
+    if not topic.strip("/"):
+        raise InvalidTopicError("empty topic")
+    if payload_format == FORMAT_RAW:
+        if "#" in topic or "+" in topic:
+            raise InvalidTopicError(f"{topic}: a raw telegram topic has no wildcards")
+        return topic
+    return f"{topic.rstrip('/')}/#"
+
+
+class DongleDecoder:
+    """Keep the latest value of every field a dongle publishes and build readings from them.
+
+    The one place where MQTT messages become readings: the running meter and the config flow's
+    test both hand every message to :meth:`decode_message`.
+    """
+
+    def __init__(self, payload_format: str, dsmr_version: str = "5", topic: str = "") -> None:
+        """Decode one of FORMATS; the DSMR version tells raw telegrams and tariff numbering.
+
+        ``topic`` is the configured topic: for the per-field formats the prefix that
+        :meth:`decode_message` strips to find the field.
+        """
         if payload_format not in FORMATS:
             raise ValueError(f"unknown payload format {payload_format!r}")
         self.payload_format = payload_format
         self.dsmr_version = dsmr_version
+        self._prefix = "" if payload_format == FORMAT_RAW else topic.strip().rstrip("/") + "/"
         self._state: dict[str, Any] = {}
         # Lines of the last raw telegram dsmr_parser could not read (the rest was used).
         self.ignored_lines: list[str] = []
+
+    def decode_message(self, topic: str, payload: str | bytes | bytearray) -> MeterReading | None:
+        """Decode one message as it arrived on ``topic`` (below the configured prefix)."""
+        field = topic.removeprefix(self._prefix) if self._prefix else ""
+        return self.decode(field, payload if isinstance(payload, str) else bytes(payload))
 
     def decode(self, field: str, payload: str | bytes) -> MeterReading | None:
         """Decode one MQTT message; ``field`` is the topic below the configured prefix.

@@ -9,20 +9,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from .errors import (
+    HomeWizardApiDisabledError,
+    HomeWizardUnknownHostError,
+    HomeWizardUnreachableError,
+    NotHomeWizardError,
+)
 from .readings import MeterReading, complete, tariff_name
 
 REQUEST_TIMEOUT_S = 10.0
 # Meters keep Dutch/Belgian local time (both CET/CEST) and HomeWizard passes it on without a zone.
 _METER_ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-class HomeWizardError(Exception):
-    """The meter could not be reached or did not answer like a HomeWizard P1 meter."""
 
 
 def _float(data: Mapping[str, Any], key: str, scale: float = 1.0) -> float | None:
@@ -53,7 +56,7 @@ def reading_from_data(data: Mapping[str, Any]) -> MeterReading:
     if not isinstance(data, Mapping) or (
         "total_power_import_kwh" not in data and "active_power_w" not in data
     ):
-        raise HomeWizardError("not a HomeWizard P1 meter answer")
+        raise NotHomeWizardError("not a HomeWizard P1 meter answer")
     gas: tuple[float, datetime | None] | None = None
     water: tuple[float, datetime | None] | None = None
     for device in data.get("external") or ():
@@ -129,6 +132,14 @@ async def fetch_reading(session: aiohttp.ClientSession, host: str) -> MeterReadi
             async with session.get(data_url(host)) as response:
                 response.raise_for_status()
                 data = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as err:
-        raise HomeWizardError(f"{type(err).__name__}: {err}") from err
+    except aiohttp.ClientResponseError as err:
+        if err.status == HTTPStatus.FORBIDDEN:
+            raise HomeWizardApiDisabledError(f"{host}: the local API is switched off") from err
+        raise NotHomeWizardError(f"{host}: HTTP {err.status} {err.message}") from err
+    except aiohttp.ClientConnectorDNSError as err:
+        raise HomeWizardUnknownHostError(f"{host}: {err}") from err
+    except (aiohttp.ClientConnectionError, TimeoutError) as err:
+        raise HomeWizardUnreachableError(f"{type(err).__name__}: {err}") from err
+    except (aiohttp.ClientError, ValueError) as err:
+        raise NotHomeWizardError(f"{type(err).__name__}: {err}") from err
     return reading_from_data(data)

@@ -14,18 +14,40 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import errno
 import logging
+import socket
 from typing import Any
 
 from dsmr_parser.clients import settings as dsmr_settings
 import serialx
 
+from .errors import (
+    CannotConnectError,
+    ChecksumError,
+    InvalidPathError,
+    NoTelegramError,
+    TelegramError,
+    UnknownHostError,
+)
 from .readings import MeterReading
 from .stream import TelegramFramer
-from .telegram import ChecksumError, TelegramError, parse_telegram
+from .telegram import parse_telegram
 
 _LOGGER = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+
+# How long to wait for a first complete telegram. DSMR 5 (and Belgian e-MUCS) meters send one
+# every second: the first may be cut, the next is whole within ~2 s. DSMR 2.2 and 4 meters and
+# Luxembourg's Smarty send every 10 s, so two periods and some slack.
+FAST_TELEGRAM_WAIT_S = 5.0
+DEFAULT_TELEGRAM_WAIT_S = 25.0
+_EVERY_SECOND = frozenset({"5", "5B"})
+
+
+def telegram_wait_s(dsmr_version: str) -> float:
+    """Seconds to wait for a first valid telegram from a meter of this DSMR version."""
+    return FAST_TELEGRAM_WAIT_S if dsmr_version in _EVERY_SECOND else DEFAULT_TELEGRAM_WAIT_S
+
 
 SERIAL_SETTINGS: dict[str, dict[str, Any]] = {
     "2.2": dsmr_settings.SERIAL_SETTINGS_V2_2,
@@ -40,22 +62,6 @@ ERROR_TELEGRAM = "telegram"
 ERROR_FRAMING = "framing"
 # Not an error: a telegram used without a line dsmr_parser could not read.
 IGNORED_LINE = "ignored_line"
-
-
-class SourceError(Exception):
-    """A P1 source could not be opened."""
-
-
-class CannotConnectError(SourceError):
-    """The host refused, did not answer or the port could not be opened."""
-
-
-class InvalidPathError(SourceError):
-    """The serial device does not exist or is not a serial port."""
-
-
-class NoTelegramError(SourceError):
-    """Connected, but no valid telegram arrived in time."""
 
 
 @dataclass(slots=True)
@@ -125,6 +131,8 @@ async def open_tcp(
             _, protocol = await loop.create_connection(
                 lambda: P1Protocol(dsmr_version, callbacks), host, port
             )
+    except socket.gaierror as err:
+        raise UnknownHostError(f"{host}: {err}") from err
     except (OSError, TimeoutError) as err:
         raise CannotConnectError(f"{host}:{port}: {err}") from err
     return protocol

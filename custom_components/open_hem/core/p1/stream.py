@@ -12,6 +12,9 @@ from __future__ import annotations
 MAX_TELEGRAM_BYTES = 16 * 1024
 # The CRC line: '!' then up to four hex digits, then CR LF (or a bare LF from some dongles).
 _CRC_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+_CRC_MAX_DIGITS = 4
+_CR = 0x0D
+_LF = 0x0A
 
 
 class TelegramFramer:
@@ -75,10 +78,19 @@ class TelegramFramer:
             return -restart
         if bang < 0:
             return None
-        newline = self._buffer.find(b"\n", bang)
-        if newline < 0:
-            digits = self._buffer[bang + 1 :]
-            if len(digits) > 6 or any(b not in _CRC_DIGITS and b != 0x0D for b in digits):
-                return bang + 1 + len(digits)  # no line end coming: take what is there
-            return None
-        return newline + 1
+        # DSMR: '!', at most four hex digits (none in DSMR 2.2), then CR LF. The first other
+        # byte ends the telegram and stays in the buffer: a telegram cut short in its CRC must
+        # not take the next telegram's header with it.
+        position = bang + 1
+        limit = min(len(self._buffer), position + _CRC_MAX_DIGITS)
+        while position < limit and self._buffer[position] in _CRC_DIGITS:
+            position += 1
+        if position == len(self._buffer):
+            return None  # more digits or the line end may follow
+        if self._buffer[position] == _LF:
+            return position + 1
+        if self._buffer[position] == _CR:
+            if position + 1 == len(self._buffer):
+                return None
+            return position + 2 if self._buffer[position + 1] == _LF else position + 1
+        return position

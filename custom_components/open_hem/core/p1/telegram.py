@@ -20,6 +20,7 @@ from dsmr_parser import telegram_specifications
 from dsmr_parser.exceptions import InvalidChecksumError, ParseError
 from dsmr_parser.parsers import TelegramParser
 
+from .errors import ChecksumError, TelegramError
 from .readings import MeterReading, reading_from_telegram
 
 SPECIFICATIONS: dict[str, dict[str, Any]] = {
@@ -63,14 +64,6 @@ def _line_of(record: logging.LogRecord) -> str:
     if error is not None and len(error.args) > 1:
         return str(error.args[1]).strip()
     return record.getMessage()
-
-
-class TelegramError(Exception):
-    """A telegram that cannot be used: incomplete, garbled or not DSMR."""
-
-
-class ChecksumError(TelegramError):
-    """A telegram whose CRC does not match its contents."""
 
 
 def _crc_table() -> tuple[int, ...]:
