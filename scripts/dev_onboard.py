@@ -1,8 +1,16 @@
-"""Finish Home Assistant's onboarding for the development instance.
+"""Onboard the development instance and say when it is ready.
 
-`scripts/develop` runs this beside Home Assistant. On a new .dev/config it creates the
-login dev / dev and skips the onboarding wizard, so a developer lands straight in the UI.
-It only ever talks to the local instance and exits once onboarding is done.
+`scripts/develop` runs this twice. With --prepare, before Home Assistant starts: on a new
+.dev/config it marks onboarding's core_config step as done in HA's onboarding store. Then beside
+Home Assistant: on a new .dev/config it creates the login dev / dev and finishes the other
+onboarding steps, so a developer lands straight in the UI; on every run it logs in as dev / dev
+and prints one "ready" line once Home Assistant is running. It only talks to the local instance.
+
+Why core_config is skipped: finishing that step starts the onboarding flows of met,
+radio_browser, google_translate and shopping_list (homeassistant/components/onboarding/views.py,
+CoreConfigOnboardingView). They pip-install PyMetno, radios, pycountry and gTTS and call the
+internet; Open HEM's development instance needs none of them. Marking the step done is all the
+step does besides; the location and units it would confirm come from configuration.yaml.
 """
 
 from __future__ import annotations
@@ -17,7 +25,6 @@ from urllib import error, parse, request
 
 BASE = "http://localhost:8123"
 CLIENT_ID = f"{BASE}/"
-INTERNET_INTEGRATIONS = {"met", "radio_browser", "google_translate", "shopping_list"}
 USERNAME = PASSWORD = "dev"  # noqa: S105 - a throw-away login for a local development instance
 
 
@@ -40,51 +47,51 @@ def _token(auth_code: str) -> str:
         return token
 
 
-def _wait_for_onboarding(timeout_s: float) -> list[dict[str, Any]] | None:
+def prepare(config: Path) -> None:
+    """On a new configuration, write HA's onboarding store with core_config already done."""
+    store = config / ".storage" / "onboarding"
+    if store.exists():
+        return
+    # Imported here: only a new configuration needs it, and importing HA takes a moment.
+    from homeassistant.components.onboarding import (  # noqa: PLC0415
+        STORAGE_KEY,
+        STORAGE_VERSION,
+    )
+    from homeassistant.components.onboarding.const import STEP_CORE_CONFIG  # noqa: PLC0415
+
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = {"done": [STEP_CORE_CONFIG]}
+    store.write_text(json.dumps({"version": STORAGE_VERSION, "key": STORAGE_KEY, "data": data}))
+
+
+def _wait_for_http(timeout_s: float) -> bool:
+    """Wait until the frontend is set up (after its dependencies auth and onboarding)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            steps: list[dict[str, Any]] = _call("/api/onboarding")
+            _call("/manifest.json")
         except error.URLError, ConnectionError, TimeoutError:
             time.sleep(1)
             continue
-        return steps
-    return None
+        return True
+    return False
 
 
-def _remove_internet_integrations(token: str, settle_s: float = 20) -> None:
-    """Onboarding adds weather, radio and TTS entries that need the internet: remove them.
-
-    Home Assistant creates them in the background after onboarding, so watch for a while.
-    """
-    deadline = time.monotonic() + settle_s
-    while time.monotonic() < deadline:
-        entries: list[dict[str, Any]] = _call("/api/config/config_entries/entry", token=token)
-        for entry in entries:
-            if entry["domain"] in INTERNET_INTEGRATIONS:
-                req = request.Request(
-                    f"{BASE}/api/config/config_entries/entry/{entry['entry_id']}",
-                    method="DELETE",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                request.urlopen(req, timeout=10).close()
-        time.sleep(1)
+def _steps_done() -> set[str] | None:
+    """The onboarding steps done, or None once onboarding is complete (its API is gone)."""
+    try:
+        steps: list[dict[str, Any]] = _call("/api/onboarding")
+    except error.HTTPError as err:
+        if err.code == 404:
+            return None
+        raise
+    return {step["step"] for step in steps if step["done"]}
 
 
-def main() -> int:
-    """Onboard the development instance if it is new."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--timeout", type=float, default=300)
-    args = parser.parse_args()
-    if (args.config / ".storage" / "onboarding").exists():
-        return 0
-    steps = _wait_for_onboarding(args.timeout)
-    if steps is None:
-        print("dev_onboard: Home Assistant did not answer; onboard in the browser", file=sys.stderr)
-        return 1
-    if any(step["step"] == "user" and step["done"] for step in steps):
-        return 0
+def _onboard(done: set[str]) -> None:
+    """Create the dev user and finish the steps not yet done."""
+    if "user" in done:
+        return  # someone else's account: leave the rest to the browser
     user = _call(
         "/api/onboarding/users",
         {
@@ -96,11 +103,60 @@ def main() -> int:
         },
     )
     token = _token(user["auth_code"])
-    _call("/api/onboarding/core_config", {}, token)
-    _call("/api/onboarding/analytics", {}, token)
-    _call("/api/onboarding/integration", {"client_id": CLIENT_ID, "redirect_uri": BASE}, token)
-    _remove_internet_integrations(token)
-    print(f"dev_onboard: ready at {BASE} - log in as {USERNAME} / {PASSWORD}")
+    for step in ("core_config", "analytics"):
+        if step not in done:
+            _call(f"/api/onboarding/{step}", {}, token)
+    if "integration" not in done:
+        _call("/api/onboarding/integration", {"client_id": CLIENT_ID, "redirect_uri": BASE}, token)
+
+
+def _login() -> str | None:
+    """Log in as dev / dev the way the login page does; None if that login does not work."""
+    flow = _call(
+        "/auth/login_flow",
+        {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+    )
+    result = _call(
+        f"/auth/login_flow/{flow['flow_id']}",
+        {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+    )
+    if result["type"] != "create_entry":
+        return None
+    return _token(result["result"])
+
+
+def _wait_until_running(token: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _call("/api/core/state", token=token)["state"] == "RUNNING":
+            return True
+        time.sleep(1)
+    return False
+
+
+def main() -> int:
+    """Prepare, or onboard and report when Home Assistant is ready."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--prepare", action="store_true", help="run before HA starts")
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.config)
+        return 0
+    start = time.monotonic()
+    if not _wait_for_http(args.timeout):
+        print("dev_onboard: Home Assistant did not answer; see its log above", file=sys.stderr)
+        return 1
+    if (done := _steps_done()) is not None:
+        _onboard(done)
+    if (token := _login()) is None:
+        print(f"dev_onboard: ready at {BASE} (the dev / dev login was changed: use your own)")
+        return 0
+    if not _wait_until_running(token, args.timeout - (time.monotonic() - start)):
+        print("dev_onboard: Home Assistant is still starting; see its log above", file=sys.stderr)
+        return 1
+    print(f"dev_onboard: ready at {BASE}, log in as {USERNAME} / {PASSWORD}")
     return 0
 
 
