@@ -683,9 +683,7 @@ class CemSession:
         return Outcome()
 
     def _on_details(self, msg: Any, followups: list[Callable[[], Awaitable[object]]]) -> Outcome:
-        details = RmDetails.of(msg)
-        if not details.available_control_types:
-            return invalid("ResourceManagerDetails offer no control type")
+        details = RmDetails.of(msg)  # the schema guarantees >= 1 control type
         self.rm_details = details
         if self.state is SessionState.DETAILS:
             self._set_state(SessionState.CONNECTED)
