@@ -206,8 +206,18 @@ async def test_control_type_choice_by_the_user() -> None:
     assert session.state is SessionState.CONNECTED
     # No plan can be applied without a control type.
     assert await session.apply_plan(object()) == []
-    # Pending table full: the peer is stuck -> reconnect.
-    session, wire, _ = make(max_pending=2)
+    # Pending table full: messages wait in the outbox and go out as statuses come in.
+    session, wire, _ = make(max_pending=1)
+    await session.start()
+    await session.receive(
+        json.dumps({"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"})
+    )
+    assert not wire.of_type("HandshakeResponse")
+    assert session.pending_count == 2
+    await session.receive(ack(wire, "Handshake"))
+    assert wire.of_type("HandshakeResponse")
+    # Outbox full too: the peer is stuck -> reconnect.
+    session, wire, _ = make(max_pending=1, max_outbox=1)
     await session.start()
     await session.receive(
         json.dumps({"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"})
