@@ -193,7 +193,9 @@ def test_on_off_heat_pump_under_a_short_time_limit_still_plans_feasibly() -> Non
         evs=(ev,),
         pv=(PVInverter("pv", np.zeros(n)),),
     )
-    r = plan(p, time_limit_s=0.5)
+    # Short against the 10 s default, yet ~20x what an incumbent needs here (about 0.1 s): at
+    # 0.5 s a loaded 2-core machine with coverage tracing sometimes fell back to the baseline.
+    r = plan(p, time_limit_s=2.0)
     assert r.status in {"optimal", "time_limit"}
     check_hard_constraints(p, r, statuses=("optimal", "time_limit"))
     power = r.device("hp").power_w
