@@ -338,7 +338,12 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
         self.power, self.late, self.blocks = power, late, blocks
         self._disjunctions = tuple(
             SemiContinuous(
-                blk.cols, START_SCALE, candidates=np.arange(len(blk.cols), dtype=np.int64)
+                blk.cols,
+                START_SCALE,
+                candidates=np.arange(len(blk.cols), dtype=np.int64),
+                # a start placed beside other on/off rules (an EV's minimum power) shifts
+                # what rounding them costs: round one at a time (solve._round_greedy)
+                round_greedily=True,
             )
             for blk in blocks
             if blk.part not in fixed
