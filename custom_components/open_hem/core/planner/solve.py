@@ -307,9 +307,10 @@ def _round_greedy(
             col, lo, hi = side
             h.changeColsBounds(1, np.array([col], dtype=np.int32), np.array([lo]), np.array([hi]))
             out = _run(h, False, stats)
-            if out.x is not None and out.status == "optimal":
-                if best is None or out.objective < best[0]:
-                    best = (out.objective, side, out.x)
+            ok = out.x is not None and out.status == "optimal"
+            if ok and (best is None or out.objective < best[0]):
+                assert out.x is not None
+                best = (out.objective, side, out.x)
         if best is None:
             break
         col, lo, hi = best[1]
