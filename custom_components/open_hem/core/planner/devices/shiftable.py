@@ -387,8 +387,10 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
                 f"its earliest start plus its run ({load.min_slots} slots at least) ends after "
                 "the wished end"
             )
-        elif ctx.grid_first and ctx.at_import_limit[load.earliest_start_slot : plan.end_slot].any():
+        elif ctx.grid_first and self._soft_limit_before(ctx, deadline):
             why = "grid limit"
+        elif ctx.at_import_limit[load.earliest_start_slot : deadline].any():
+            why = "the connection's fuse, shared with other loads"
         else:
             why = "a higher rung of the priority ladder"
         wish = UnmetWish(
@@ -403,6 +405,12 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
             (deadline, plan.end_slot),
         )
         return DeviceResult(plan, (wish,))
+
+    def _soft_limit_before(self, ctx: ReportContext, deadline: int) -> bool:
+        """Whether a grid limit below the fuse lies between its earliest start and its end."""
+        lim_imp, _ = ctx.problem.grid.limits(ctx.n)
+        window = lim_imp[self.spec.earliest_start_slot : deadline]
+        return bool((window < ctx.problem.grid.fuse_import_w).any())
 
     def baseline(self, sim: BaselineState) -> DeviceResult:
         """Started at its earliest start: each part's first alternative (the shortest where
