@@ -299,7 +299,7 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
                     0.0,
                     load.parts[p].max_pause_before_slots * START_SCALE,
                 )
-        # power[t] = sum of the profiles at their starts
+        # power[t] = sum of the profiles at their starts, one row per slot a run can reach
         t_idx: list[IntArray] = []
         c_idx: list[IntArray] = []
         coef: list[FloatArray] = []
@@ -312,14 +312,13 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
         reach = np.zeros(n, dtype=bool)
         reach[t_all] = True
         power = b.cols(n, 0.0, np.where(reach, _INF, 0.0))
+        slots = np.flatnonzero(reach)
         keep = v_all != 0.0
-        t_all, c_all, v_all = t_all[keep], c_all[keep], v_all[keep]
+        t_all = np.r_[slots, t_all[keep]]  # each row's power column first
+        c_all = np.r_[power[slots], c_all[keep]]
+        v_all = np.r_[np.ones(len(slots)), v_all[keep]]
         order = np.argsort(t_all, kind="stable")
-        t_all, c_all, v_all = t_all[order], c_all[order], v_all[order]
-        bounds = np.searchsorted(t_all, np.arange(n + 1))
-        for t in np.flatnonzero(reach):
-            lo, hi = bounds[t], bounds[t + 1]
-            b.row(np.r_[power[t], c_all[lo:hi]], np.r_[1.0, v_all[lo:hi]], 0.0, 0.0)
+        b.sparse_rows(np.bincount(t_all, minlength=n)[slots], c_all[order], v_all[order], 0.0, 0.0)
         # hours past the wished end (the last part's end)
         deadline = load.deadline(n)
         late_cols: list[IntArray] = []
