@@ -33,7 +33,18 @@ from benchmarks.planner.scale import four_device_problem
 from open_hem_core.planner import plan, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
-ANCHORS = ROOT.parent / "shared" / "anchors" / "emhass"
+
+
+def _anchors() -> Path:
+    """``shared/anchors/emhass`` beside the repo (or beside its worktree folder)."""
+    for up in (ROOT.parent, ROOT.parent.parent):
+        found = up / "shared" / "anchors" / "emhass"
+        if found.is_dir():
+            return found
+    return ROOT.parent / "shared" / "anchors" / "emhass"
+
+
+ANCHORS = _anchors()
 DEFAULT_SCENARIO = ANCHORS / "scenario_48h_15min.json"
 
 
@@ -80,7 +91,29 @@ def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
     evp = [d for d in result.devices if d.kind == "ev"]
     if evp:
         out["ev_kwh"] = round(float(evp[0].power_w.sum()) * problem.horizon.dt_h / 1000, 4)
+    loads = [d for d in result.devices if d.kind == "shiftable_load"]
+    if loads:
+        out["shiftable"] = [
+            _shiftable_check(entry, d.power_w)
+            for entry, d in zip(sc["shiftable_loads"], loads, strict=True)
+        ]
     return out
+
+
+def _shiftable_check(entry: dict[str, Any], power: Any) -> dict[str, Any]:
+    """A planned run against the file's semantics: one block at ``power_w``, ``duration_slots``
+    long, inside ``[earliest_start_slot, latest_end_slot_exclusive)``, 0 W elsewhere."""
+    on = [t for t, w in enumerate(power) if w > 1e-3]
+    if not on:
+        return {"name": entry.get("name"), "start_slot": None, "ok": False}
+    start, end = on[0], on[-1] + 1
+    ok = (
+        len(on) == entry["duration_slots"] == end - start
+        and entry["earliest_start_slot"] <= start
+        and end <= entry["latest_end_slot_exclusive"]
+        and all(abs(power[t] - entry["power_w"]) <= 1e-3 for t in on)
+    )
+    return {"name": entry.get("name"), "start_slot": start, "end_slot_exclusive": end, "ok": ok}
 
 
 def run_emhass(python: str, scenario: Path, variant: str, reps: int) -> dict[str, Any]:
@@ -106,7 +139,7 @@ def run_emhass(python: str, scenario: Path, variant: str, reps: int) -> dict[str
         return {"status": "error", "stderr_tail": proc.stderr[-500:]}
     r = json.loads(lines[-1])
     keep = ("status", "cost_eur", "cold_wall_s", "cold_wall_s_all", "cold_build_s_median",
-            "cold_solve_s_median", "n_binaries", "emhass_version")  # fmt: skip
+            "cold_solve_s_median", "n_binaries", "emhass_version", "shiftable_ok")  # fmt: skip
     return {k: r.get(k) for k in keep}
 
 

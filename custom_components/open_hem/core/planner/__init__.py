@@ -9,7 +9,7 @@ HA-free: numpy + highspy only. Build a :class:`Problem` (or load one with
 - Default ladder for Home Assistant: ``Ladder()`` = GRID > WISHES > COST (see
   :class:`Ladder` for why OWN_PRODUCTION is opt-in); the physical fuse is always hard.
 - Modules: ``problem`` (horizon, grid, ladder), ``device`` (the interface every device kind
-  implements), ``devices/`` (one module per kind: battery, ev, heat_pump, pv),
+  implements), ``devices/`` (one module per kind: battery, ev, heat_pump, pv, shiftable),
   ``registry`` (which kinds exist), ``builder`` (columns and rows in numpy arrays),
   ``model`` (devices + grid -> HiGHS), ``solve`` (binaries only where they bind), ``ladder``
   (lexicographic solves), ``baseline``, ``plan`` (results), ``planning`` (entry point),
@@ -22,9 +22,14 @@ from .devices import (
     EVCharger,
     HeatPump,
     HotWaterBuffer,
+    PartChoice,
+    ProfilePart,
     PVInverter,
+    ShiftableLoad,
+    ShiftableLoadPlan,
     ThermalHouse,
     comfort_band,
+    profile_from_minutes,
 )
 from .errors import InvalidProblemError, PlannerError
 from .plan import CostBreakdown, DevicePlan, Plan, UnmetWish
@@ -45,14 +50,19 @@ __all__ = [
     "InvalidProblemError",
     "Ladder",
     "PVInverter",
+    "PartChoice",
     "Plan",
     "PlannerError",
     "Problem",
+    "ProfilePart",
     "Rung",
+    "ShiftableLoad",
+    "ShiftableLoadPlan",
     "ThermalHouse",
     "UnmetWish",
     "comfort_band",
     "load_scenario",
     "plan",
+    "profile_from_minutes",
     "scenario_from_dict",
 ]

@@ -75,6 +75,26 @@ class Builder:
         self.nrow += 1
         return self.nrow - 1
 
+    def sparse_rows(
+        self,
+        lengths: IntArray,
+        cols: IntArray,
+        vals: FloatArray,
+        lo: float | FloatArray,
+        hi: float | FloatArray,
+    ) -> IntArray:
+        """Add ``len(lengths)`` rows of any widths at once: row ``i`` is the next
+        ``lengths[i]`` pairs of ``cols``/``vals``, bounded by ``lo``/``hi``."""
+        m = len(lengths)
+        self._rows_cols.append(np.asarray(cols, dtype=np.int64))
+        self._rows_vals.append(np.asarray(vals, dtype=np.float64))
+        self._rows_len.append(np.asarray(lengths, dtype=np.int64))
+        self._rows_lo.append(np.broadcast_to(np.asarray(lo, dtype=np.float64), (m,)))
+        self._rows_hi.append(np.broadcast_to(np.asarray(hi, dtype=np.float64), (m,)))
+        idx = np.arange(self.nrow, self.nrow + m, dtype=np.int64)
+        self.nrow += m
+        return idx
+
     def finish(self) -> BaseModel:
         obj: dict[str, FloatArray] = {}
         for key, parts in self._obj.items():

@@ -109,6 +109,10 @@ class SemiContinuous:
     where the relaxed value is at least half the minimum)."""
     mip_presolve: str | None = None
     """HiGHS ``presolve`` for a mixed-integer solve with these binaries (None: default)."""
+    round_greedily: bool = False
+    """Where the model holds this disjunction and the LP dive fails, the mixed-integer solve
+    starts from a plan rounded one disjunction at a time to its cheaper side (see
+    ``solve._round_greedy``) rather than all at once."""
 
 
 type Disjunction = Split | SemiContinuous

@@ -2,7 +2,10 @@
 
 Semantics of that schema: grid limits are hard (mapped to the fuse), the battery's
 ``soc_final`` is a lower bound on the end SOC, PV may be curtailed, EV energy in the window
-equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on.
+equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on. Each entry of
+``shiftable_loads`` is one constant on/off block (``power_w`` for ``duration_slots`` slots,
+starting at or after ``earliest_start_slot``, ending by ``latest_end_slot_exclusive``), in both
+variants: a :class:`ShiftableLoad` whose end is a wish that such a file can always meet.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from .devices import Battery, EVCharger, PVInverter
+from .devices import Battery, EVCharger, PVInverter, ShiftableLoad
+from .errors import InvalidProblemError
 from .problem import GridConnection, Horizon, Ladder, Problem
 
 type Variant = Literal["lp", "milp"]
@@ -71,6 +75,7 @@ def scenario_from_dict(
         )
     return Problem(
         horizon=horizon,
+        devices=shiftable_loads(sc, n),
         import_price=sc["import_price_eur_per_kwh"],
         export_price=sc["export_price_eur_per_kwh"],
         base_load_w=sc["base_load_forecast_w"],
@@ -80,6 +85,27 @@ def scenario_from_dict(
         pv=(PVInverter("pv", sc["pv_forecast_w"]),),
         ladder=ladder or Ladder(),
     )
+
+
+def shiftable_loads(sc: dict[str, Any], n: int) -> tuple[ShiftableLoad, ...]:
+    """The file's ``shiftable_loads``, validated as the schema says; names are labels only, so
+    they are made unique (``#2``, ...) against each other and the other devices."""
+    taken = {"battery", "ev", "pv"}
+    out: list[ShiftableLoad] = []
+    for j, entry in enumerate(sc.get("shiftable_loads") or []):
+        base = str(entry.get("name") or f"shiftable{j}")
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}#{k}"
+        taken.add(name)
+        power, duration = float(entry["power_w"]), int(entry["duration_slots"])
+        first, end = int(entry["earliest_start_slot"]), int(entry["latest_end_slot_exclusive"])
+        ok = power > 0 and duration >= 1 and first >= 0
+        if not (ok and end <= n and end - first >= duration):
+            raise InvalidProblemError(f"shiftable_loads[{j}] ({base!r}): invalid {entry}")
+        out.append(ShiftableLoad.constant(name, power, duration, first, end))
+    return tuple(out)
 
 
 def load_scenario(

@@ -282,6 +282,43 @@ def _repair(
     return None
 
 
+def _round_greedy(
+    index: Index,
+    h: highspy.Highs,
+    lp: highspy.HighsLp,
+    *,
+    x: FloatArray,
+    stats: RunStats,
+) -> Outcome | None:
+    """A feasible plan near the optimum, for the mixed-integer solve to start from: round
+    the first broken disjunction to its cheaper side (both solved warm), then the next, until
+    none is left. Dearer than :func:`_repair` (two LPs per disjunction instead of one per
+    round), but a start within the MIP gap of the bound lets HiGHS stop at its root (an EV's
+    minimum power beside shiftable loads, 192 slots: one 40 ms MIP instead of two of
+    150-200 ms). Used where a disjunction asks for it (``SemiContinuous.round_greedily``);
+    falls back to :func:`_repair` when a round finds no side."""
+    upper = np.array(lp.col_upper_, dtype=np.float64)
+    for _ in range(MAX_DIVES):
+        viol = _violations(index, x, upper)
+        if not viol:
+            return Outcome(x, "time_limit", float(h.getInfo().objective_function_value))
+        best: tuple[float, Branch, FloatArray] | None = None
+        for side in viol[0]:
+            col, lo, hi = side
+            h.changeColsBounds(1, np.array([col], dtype=np.int32), np.array([lo]), np.array([hi]))
+            out = _run(h, False, stats)
+            ok = out.x is not None and out.status == "optimal"
+            if ok and (best is None or out.objective < best[0]):
+                assert out.x is not None
+                best = (out.objective, side, out.x)
+        if best is None:
+            break
+        col, lo, hi = best[1]
+        h.changeColsBounds(1, np.array([col], dtype=np.int32), np.array([lo]), np.array([hi]))
+        x = best[2]
+    return _repair(index, h, lp, x=x, stats=stats)
+
+
 def _repair_incumbent(
     index: Index,
     h: highspy.Highs,
@@ -457,7 +494,9 @@ def solve_relaxed(
             if dived is not None and dived.x is not None:
                 return Outcome(dived.x[: base.ncol], "optimal", dived.objective)
             if fallback is None:
-                fallback = _repair(index, h, lp, x=out.x, stats=stats)
+                greedy = any(getattr(d, "round_greedily", False) for d in index.disjunctions)
+                rounding = _round_greedy if greedy else _repair
+                fallback = rounding(index, h, lp, x=out.x, stats=stats)
             dis.fill_all(p, index, only_touched=True)
         rounds += 1
         if rounds == MAX_ROUNDS:

@@ -18,8 +18,16 @@ from .heat_pump import (
     comfort_band,
 )
 from .pv import PVInverter, PVModel
+from .shiftable import (
+    PartChoice,
+    ProfilePart,
+    ShiftableLoad,
+    ShiftableLoadModel,
+    ShiftableLoadPlan,
+    profile_from_minutes,
+)
 
-BUILTIN_KINDS = (BatteryModel, EVModel, HeatPumpModel, PVModel)
+BUILTIN_KINDS = (BatteryModel, EVModel, HeatPumpModel, PVModel, ShiftableLoadModel)
 
 for _kind in BUILTIN_KINDS:
     register(_kind)
@@ -36,6 +44,12 @@ __all__ = [
     "HotWaterBuffer",
     "PVInverter",
     "PVModel",
+    "PartChoice",
+    "ProfilePart",
+    "ShiftableLoad",
+    "ShiftableLoadModel",
+    "ShiftableLoadPlan",
     "ThermalHouse",
     "comfort_band",
+    "profile_from_minutes",
 ]
