@@ -248,7 +248,8 @@ async def test_corrupt_telegrams_with_valid_crc_are_counted_not_logged(
     assert coordinator.errors == 100
     assert coordinator.partial_telegrams == 100
     assert hass.states.get(IMPORT).state == "6.825"  # the partial telegrams are used
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # asyncio's own "Executing ... took 0.1 s" depends on the machine's load, not on Open HEM.
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "asyncio"]
     assert [r for r in caplog.records if r.levelno == logging.DEBUG and "cannot read" in r.message]
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]
 
