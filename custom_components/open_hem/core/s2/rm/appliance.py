@@ -43,6 +43,7 @@ class ApplianceState:
 class ApplianceRM(ResourceManager):
     """An entity-backed shiftable appliance (PPBC)."""
 
+    state: ApplianceState
     instruction_types = frozenset(
         {
             "PPBC.ScheduleInstruction",

@@ -152,6 +152,8 @@ class ResourceManager(ABC):
 
     role: ClassVar[str] = "ENERGY_CONSUMER"
     instruction_types: ClassVar[frozenset[str]] = frozenset()
+    state: Any
+    """The kind's state snapshot (set it, then :meth:`refresh`)."""
 
     def __init__(
         self,

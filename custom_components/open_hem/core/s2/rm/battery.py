@@ -48,6 +48,7 @@ def _pct_per_s(params: BatteryParams, stored_w: float) -> float:
 class BatteryRM(ResourceManager):
     """An entity-backed home battery (FRBC)."""
 
+    state: BatteryState
     role = "ENERGY_STORAGE"
     instruction_types = frozenset({"FRBC.Instruction"})
 

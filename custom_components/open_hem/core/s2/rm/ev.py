@@ -83,6 +83,7 @@ class EVState:
 class EVChargerRM(ResourceManager):
     """An entity-backed EV charger (FRBC with the car's SOC, PEBC without)."""
 
+    state: EVState
     instruction_types = frozenset({"FRBC.Instruction", "PEBC.Instruction"})
 
     def __init__(self, name: str, params: EVParams, **kwargs: Any) -> None:

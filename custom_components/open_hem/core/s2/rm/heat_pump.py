@@ -63,6 +63,7 @@ class HeatPumpState:
 class HeatPumpRM(ResourceManager):
     """An entity-backed heat pump (FRBC hot water while the tank temperature is known; OMBC)."""
 
+    state: HeatPumpState
     instruction_types = frozenset({"OMBC.Instruction", "FRBC.Instruction"})
 
     def __init__(self, name: str, params: HeatPumpParams, **kwargs: Any) -> None:

@@ -44,6 +44,7 @@ class PVState:
 class PVInverterRM(ResourceManager):
     """An entity-backed PV inverter (PEBC, or NOT_CONTROLABLE: measurements only)."""
 
+    state: PVState
     role = "ENERGY_PRODUCER"
     instruction_types = frozenset({"PEBC.Instruction"})
 
