@@ -9,13 +9,14 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .devices.entity_backed import async_setup_entity_devices
 from .p1.coordinator import async_start_p1_meters
 from .prices.coordinator import async_setup_prices
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -30,6 +31,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     # Prices load from the cache at once and fetch in the background: setup never waits for them.
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
     await async_start_p1_meters(hass, entry)
+    await async_setup_entity_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True

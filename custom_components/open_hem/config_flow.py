@@ -20,6 +20,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
+from .devices.entity_flow import SUBENTRY_FLOWS
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
 from .prices.config_flow import PRICE_KEYS, PriceOptionsFlow, PriceSourceSteps
@@ -64,7 +65,7 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Devices and meters are subentries of the hub: P1 meters first."""
-        return {SUBENTRY_P1_METER: P1MeterSubentryFlow}
+        return {SUBENTRY_P1_METER: P1MeterSubentryFlow, **SUBENTRY_FLOWS}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the household's grid connection; the default fits most Dutch homes."""
