@@ -25,7 +25,7 @@ from s2python.generated import gen_s2
 from ...planner import ProfilePart, ShiftableLoad, ShiftableLoadPlan
 from ..messages import sid
 from ..units import ELECTRIC_QUANTITIES, duration_ms
-from .base import OK, ControlHandler, Draft, Outcome, PlanContext, invalid
+from .base import OK, ControlHandler, Draft, Outcome, PlanContext, instruction_draft, invalid
 
 __all__ = [
     "PPBCHandler",
@@ -195,7 +195,6 @@ class PPBCHandler(ControlHandler):
                 "power_profile_id": sid(d.id),
                 "sequence_container_id": container_id,
                 "power_sequence_id": sid(sequence.id),
-                "abnormal_condition": False,
             }
             at = max(plan.at(start_slot), ctx.earliest)
             drafts.append(
@@ -224,7 +223,5 @@ class PPBCHandler(ControlHandler):
 
     @staticmethod
     def _draft(model: Any, name: str, at: datetime, ids: dict[str, Any], ctx: PlanContext) -> Draft:
-        iid = ctx.new_id()
-        message = model(message_id=ctx.new_id(), id=iid, execution_time=at, **ids)
         key = (name, at, ids["sequence_container_id"], ids["power_sequence_id"])
-        return Draft(message, iid, name, at, key)
+        return instruction_draft(ctx, model, name, at, key, **ids)
