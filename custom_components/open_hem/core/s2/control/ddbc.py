@@ -22,8 +22,8 @@ from typing import Any
 from s2python.generated import gen_s2
 
 from ...planner import HeatPump, HotWaterBuffer, ThermalHouse
+from ..forecast import mean_over
 from ..messages import sid
-from ..units import duration_ms
 from .base import (
     OK,
     Draft,
@@ -53,6 +53,10 @@ def supply_range(mode: Any) -> tuple[float, float]:
     if isinstance(rng, list):
         rng = rng[0]
     return float(rng.start_of_range), float(rng.end_of_range)
+
+
+def _demand_rate_expected(element: Any) -> float:
+    return float(element.demand_rate_expected)
 
 
 class DDBCHandler(ModeHandler):
@@ -96,15 +100,7 @@ class DDBCHandler(ModeHandler):
                 return 0.0
             rng = self.system_description.present_demand_rate
             return (float(rng.start_of_range) + float(rng.end_of_range)) / 2.0
-        t = f.start_time
-        total = 0.0
-        for el in f.elements:
-            el_end = t + timedelta(milliseconds=duration_ms(el.duration))
-            overlap = (min(end, el_end) - max(start, t)).total_seconds()
-            if overlap > 0:
-                total += overlap * el.demand_rate_expected
-            t = el_end
-        return total / max(1e-9, (end - start).total_seconds())
+        return mean_over(f.start_time, f.elements, _demand_rate_expected, start, end)
 
     def demand_per_slot(
         self, slot_start: Sequence[datetime], slot_duration: timedelta

@@ -25,6 +25,7 @@ from typing import Any
 from s2python.generated import gen_s2
 
 from ...planner import Battery, EVCharger, HeatPump, HotWaterBuffer
+from ..forecast import mean_over
 from ..messages import sid
 from ..units import duration_ms
 from .base import (
@@ -43,6 +44,10 @@ from .base import (
     mode_status,
     planned_changes,
 )
+
+
+def _usage_rate_expected(element: Any) -> float:
+    return float(element.usage_rate_expected)
 
 
 def _element_at(mode: Any, fill: float) -> Any:
@@ -144,17 +149,10 @@ class FRBCHandler(ModeHandler):
 
     def _usage_rate(self, start: datetime, end: datetime) -> float:
         """The mean expected usage rate (per s) over [start, end)."""
-        if self.usage_forecast is None:
+        f = self.usage_forecast
+        if f is None:
             return 0.0
-        t = self.usage_forecast.start_time
-        total = 0.0
-        for el in self.usage_forecast.elements:
-            el_end = t + timedelta(milliseconds=duration_ms(el.duration))
-            overlap = (min(end, el_end) - max(start, t)).total_seconds()
-            if overlap > 0:
-                total += overlap * el.usage_rate_expected
-            t = el_end
-        return total / max(1e-9, (end - start).total_seconds())
+        return mean_over(f.start_time, f.elements, _usage_rate_expected, start, end)
 
     def _fill_span(self) -> tuple[float, float]:
         rng = self.system_description.storage.fill_level_range
