@@ -23,7 +23,7 @@ from open_hem_core.s2.control import DDBCHandler, PPBCHandler, ProfileSchedule
 from open_hem_core.s2.control.ppbc import sequence_slots
 
 from .devices import HybridHeatPump, dishwasher
-from .harness import RecordingMixin, cem_server, fast_config, start_rm, wait_for
+from .harness import RecordingMixin, cem_server, fast_config, ready_session, start_rm, wait_for
 
 SLOT = timedelta(minutes=15)
 
@@ -104,9 +104,7 @@ async def test_ppbc_profile_planned_by_the_planner_reaches_the_rm_at_the_planned
     async with cem_server(config=fast_config()) as server:
         rm = await start_rm(server.url, [rm_type])
         try:
-            session = await server.session()
-            await wait_for(rm_type.active.is_set)
-            await wait_for(lambda: session.control is not None and session.control.ready)
+            session = await ready_session(server, rm_type)
             control = session.control
             assert isinstance(control, PPBCHandler)
             horizon = Horizon(start - SLOT, 12, 15, "UTC")
