@@ -56,6 +56,14 @@ class CemServer:
         return self.sessions[index]
 
 
+async def ready_session(server: CemServer, rm_type: Any) -> CemSession:
+    """The server's first session once ``rm_type`` is active and the CEM's handler is ready."""
+    session = await server.session()
+    await wait_for(rm_type.active.is_set)
+    await wait_for(lambda: session.control is not None and session.control.ready)
+    return session
+
+
 @contextlib.asynccontextmanager
 async def cem_server(**session_kwargs: Any) -> AsyncIterator[CemServer]:
     """The CEM: one CemSession per WebSocket at ``/s2``."""

@@ -10,13 +10,20 @@ from s2python.common import ControlType
 from s2python.connection.async_.control_type.class_based import DDBCControlType, PPBCControlType
 from s2python.ppbc import PPBCEndInterruptionInstruction, PPBCStartInterruptionInstruction
 
-from open_hem_core.planner import ThermalHouse
+from open_hem_core.planner import (
+    Horizon,
+    Problem,
+    ShiftableLoad,
+    ShiftableLoadPlan,
+    ThermalHouse,
+    plan,
+)
 from open_hem_core.s2 import PowerPlan
 from open_hem_core.s2.control import DDBCHandler, PPBCHandler, ProfileSchedule
 from open_hem_core.s2.control.ppbc import sequence_slots
 
 from .devices import HybridHeatPump, dishwasher
-from .harness import RecordingMixin, cem_server, fast_config, start_rm, wait_for
+from .harness import RecordingMixin, cem_server, fast_config, ready_session, start_rm, wait_for
 
 SLOT = timedelta(minutes=15)
 
@@ -85,6 +92,56 @@ async def test_ppbc_dishwasher_schedule_and_revocation() -> None:
                 (i.execution_time, str(i.power_sequence_id)) for i in rm_type.instructions[4:]
             )
             assert later == [(starts[10], str(heat[0].id)), (starts[13], str(rinse.id))]
+        finally:
+            await rm.stop()
+
+
+async def test_ppbc_profile_planned_by_the_planner_reaches_the_rm_at_the_planned_start() -> None:
+    """PPBC RM -> session -> the planner's ShiftableLoad -> plan() -> ProfileSchedule ->
+    the RM's ScheduleInstructions at the planned starts."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    rm_type = DishwasherRm(start)
+    async with cem_server(config=fast_config()) as server:
+        rm = await start_rm(server.url, [rm_type])
+        try:
+            session = await ready_session(server, rm_type)
+            control = session.control
+            assert isinstance(control, PPBCHandler)
+            horizon = Horizon(start - SLOT, 12, 15, "UTC")
+            starts = horizon.times_utc()
+            load = control.shiftable_load("dishwasher", starts, SLOT)
+            assert isinstance(load, ShiftableLoad)  # the planner's own kind
+            # Cheap at slots 6 and 7: the quick heat (one slot) at 6, the rinse right after.
+            prices = [0.30] * 12
+            prices[6] = prices[7] = 0.05
+            problem = Problem(
+                horizon=horizon,
+                import_price=prices,
+                export_price=0.0,
+                base_load_w=0.0,
+                devices=(load,),
+            )
+            result = plan(problem)
+            load_plan = result.device("dishwasher")
+            assert isinstance(load_plan, ShiftableLoadPlan)
+            assert load_plan.choices == {0: (1, 6), 1: (0, 7)}
+
+            schedule = ProfileSchedule.from_plan(load_plan, result.slot_start, SLOT)
+            assert schedule.choices == {0: (1, 6), 1: (0, 7)}
+            assert schedule.pauses == {}
+            await session.apply_plan(schedule)
+            await wait_for(lambda: len(rm_type.instructions) == 2)
+            d = rm_type.definition
+            heat = d.power_sequences_containers[0].power_sequences
+            rinse = d.power_sequences_containers[1].power_sequences[0]
+            got = sorted(
+                (i.execution_time, i.message_type, str(i.power_sequence_id))
+                for i in rm_type.instructions
+            )
+            assert got == [
+                (starts[6], "PPBC.ScheduleInstruction", str(heat[1].id)),
+                (starts[7], "PPBC.ScheduleInstruction", str(rinse.id)),
+            ]
         finally:
             await rm.stop()
 

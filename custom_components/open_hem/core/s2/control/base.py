@@ -8,7 +8,7 @@ and turns a plan into instructions (generated s2-python models, not yet sent).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -113,6 +113,28 @@ class PlanContext:
     new_id: Callable[[], str]
 
 
+def instruction_draft(
+    ctx: PlanContext,
+    model: Any,
+    object_type: str,
+    at: datetime,
+    key: tuple[Any, ...],
+    **fields: Any,
+) -> Draft:
+    """A normal-condition instruction ``model(**fields)`` executing at ``at``, as a Draft.
+
+    Draws the instruction's id, then the message's id (the order every handler used)."""
+    instruction_id = ctx.new_id()
+    message = model(
+        message_id=ctx.new_id(),
+        id=instruction_id,
+        execution_time=at,
+        abnormal_condition=False,
+        **fields,
+    )
+    return Draft(message, instruction_id, object_type, at, key)
+
+
 class ControlHandler(ABC):
     """One control type's state for one RM."""
 
@@ -147,6 +169,28 @@ class ControlHandler(ABC):
 
 
 # -- operation modes (FRBC, OMBC, DDBC) --------------------------------------------------
+
+
+class ModeHandler(ControlHandler):
+    """What the operation-mode control types share: a system description whose operation
+    modes a plan picks from, and the finish times of the RM's timers."""
+
+    def __init__(self) -> None:
+        self.system_description: Any = None
+        self.timers: dict[str, datetime] = {}
+
+    @property
+    def ready(self) -> bool:
+        return self.system_description is not None
+
+    def take_system_description(self, message: Any) -> Outcome:
+        """A new system description: instructions are resent and the device model changes."""
+        self.system_description = message
+        return Outcome(resend=True, model_changed=True)
+
+    def take_timer_status(self, message: Any) -> Outcome:
+        self.timers[sid(message.timer_id)] = message.finished_at
+        return OK
 
 
 def electric_range(power_ranges: Sequence[Any]) -> tuple[float, float]:
@@ -223,6 +267,23 @@ class ModeMachine:
         )
         return cls(edges, {sid(t.id): duration_ms(t.duration) for t in timers})
 
+    @classmethod
+    def resumed(
+        cls,
+        transitions: Sequence[Any],
+        timers: Sequence[Any],
+        status: Any | None,
+        timers_until: Mapping[str, datetime],
+    ) -> ModeMachine:
+        """The machine where the RM says it is: the active mode and factor of ``status``
+        (an OMBC/FRBC/DDBC status; None: not known yet) and the timers' finish times."""
+        machine = cls.of(transitions, timers)
+        if status is not None:
+            machine.current = sid(status.active_operation_mode_id)
+            machine.factor = float(status.operation_mode_factor)
+        machine.timers_until.update(timers_until)
+        return machine
+
     def copy(self) -> ModeMachine:
         return ModeMachine(
             self.edges, self.timer_ms, self.current, self.factor, dict(self.timers_until)
@@ -275,6 +336,21 @@ class ModeMachine:
                 self.timers_until[t] = at + timedelta(milliseconds=self.timer_ms.get(t, 0))
         self.current = mode_id
         self.factor = factor
+
+
+def mode_status(status: Any) -> dict[str, Any]:
+    """An OMBC/FRBC status for diagnostics: its active mode and factor."""
+    return {
+        "operation_mode": sid(status.active_operation_mode_id),
+        "factor": status.operation_mode_factor,
+    }
+
+
+def actuator_plan(plan: PowerPlan, index: int) -> PowerPlan:
+    """What actuator ``index`` carries out: the first follows ``plan``, the others hold 0 W."""
+    if index == 0:
+        return plan
+    return PowerPlan(plan.slot_start, plan.slot_duration, tuple(0.0 for _ in plan.power_w))
 
 
 def same_factor(a: float, b: float) -> bool:

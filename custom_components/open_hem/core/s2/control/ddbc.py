@@ -22,19 +22,21 @@ from typing import Any
 from s2python.generated import gen_s2
 
 from ...planner import HeatPump, HotWaterBuffer, ThermalHouse
+from ..forecast import mean_over
 from ..messages import sid
-from ..units import duration_ms
 from .base import (
     OK,
-    ControlHandler,
     Draft,
+    ModeHandler,
     ModeMachine,
     ModeOption,
     Outcome,
     PlanContext,
     PowerPlan,
+    actuator_plan,
     electric_range,
     factor_for,
+    instruction_draft,
     invalid,
     planned_changes,
 )
@@ -53,7 +55,11 @@ def supply_range(mode: Any) -> tuple[float, float]:
     return float(rng.start_of_range), float(rng.end_of_range)
 
 
-class DDBCHandler(ControlHandler):
+def _demand_rate_expected(element: Any) -> float:
+    return float(element.demand_rate_expected)
+
+
+class DDBCHandler(ModeHandler):
     """The DDBC state of one RM."""
 
     control_type = gen_s2.ControlType.DEMAND_DRIVEN_BASED_CONTROL
@@ -61,16 +67,14 @@ class DDBCHandler(ControlHandler):
     instruction_types = frozenset({"DDBC.Instruction"})
 
     def __init__(self) -> None:
-        self.system_description: Any = None
+        super().__init__()
         self.actuator_status: dict[str, Any] = {}
         self.demand_forecast: Any = None
-        self.timers: dict[str, datetime] = {}
 
     def handle(self, message_type: str, message: Any) -> Outcome:
         match message_type:
             case "DDBC.SystemDescription":
-                self.system_description = message
-                return Outcome(resend=True, model_changed=True)
+                return self.take_system_description(message)
             case "DDBC.ActuatorStatus":
                 self.actuator_status[sid(message.actuator_id)] = message
                 return OK
@@ -78,13 +82,8 @@ class DDBCHandler(ControlHandler):
                 self.demand_forecast = message
                 return Outcome(model_changed=True)
             case "DDBC.TimerStatus":
-                self.timers[sid(message.timer_id)] = message.finished_at
-                return OK
+                return self.take_timer_status(message)
         return invalid(f"{message_type} is not handled by a DDBC CEM")
-
-    @property
-    def ready(self) -> bool:
-        return self.system_description is not None
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -101,15 +100,7 @@ class DDBCHandler(ControlHandler):
                 return 0.0
             rng = self.system_description.present_demand_rate
             return (float(rng.start_of_range) + float(rng.end_of_range)) / 2.0
-        t = f.start_time
-        total = 0.0
-        for el in f.elements:
-            el_end = t + timedelta(milliseconds=duration_ms(el.duration))
-            overlap = (min(end, el_end) - max(start, t)).total_seconds()
-            if overlap > 0:
-                total += overlap * el.demand_rate_expected
-            t = el_end
-        return total / max(1e-9, (end - start).total_seconds())
+        return mean_over(f.start_time, f.elements, _demand_rate_expected, start, end)
 
     def demand_per_slot(
         self, slot_start: Sequence[datetime], slot_duration: timedelta
@@ -144,16 +135,16 @@ class DDBCHandler(ControlHandler):
         for index, actuator in enumerate(sd.actuators):
             actuator_id = sid(actuator.id)
             modes = list(actuator.operation_modes)
-            machine = ModeMachine.of(actuator.transitions, actuator.timers)
-            status = self.actuator_status.get(actuator_id)
-            if status is not None:
-                machine.current = sid(status.active_operation_mode_id)
-                machine.factor = float(status.operation_mode_factor)
-            machine.timers_until.update(self.timers)
-            powers = plan.power_w if index == 0 else tuple(0.0 for _ in plan.power_w)
+            machine = ModeMachine.resumed(
+                actuator.transitions,
+                actuator.timers,
+                self.actuator_status.get(actuator_id),
+                self.timers,
+            )
+            target = actuator_plan(plan, index)
 
             def options(
-                i: int, modes: list[Any] = modes, powers: tuple[float, ...] = powers
+                i: int, modes: list[Any] = modes, powers: tuple[float, ...] = target.power_w
             ) -> list[ModeOption]:
                 demand = self.demand_at(plan.slot_start[i], plan.slot_end(i))
                 out = []
@@ -177,24 +168,17 @@ class DDBCHandler(ControlHandler):
                     )
                 return out
 
-            target = PowerPlan(plan.slot_start, plan.slot_duration, powers)
-            for at, chosen, factor in planned_changes(target, ctx, machine, options):
-                iid = ctx.new_id()
-                drafts.append(
-                    Draft(
-                        gen_s2.DDBCInstruction(
-                            message_id=ctx.new_id(),
-                            id=iid,
-                            execution_time=at,
-                            abnormal_condition=False,
-                            actuator_id=actuator_id,
-                            operation_mode_id=chosen,
-                            operation_mode_factor=factor,
-                        ),
-                        iid,
-                        "DDBC.Instruction",
-                        at,
-                        (actuator_id, at, chosen, factor),
-                    )
+            drafts.extend(
+                instruction_draft(
+                    ctx,
+                    gen_s2.DDBCInstruction,
+                    "DDBC.Instruction",
+                    at,
+                    (actuator_id, at, chosen, factor),
+                    actuator_id=actuator_id,
+                    operation_mode_id=chosen,
+                    operation_mode_factor=factor,
                 )
+                for at, chosen, factor in planned_changes(target, ctx, machine, options)
+            )
         return drafts

@@ -25,21 +25,29 @@ from typing import Any
 from s2python.generated import gen_s2
 
 from ...planner import Battery, EVCharger, HeatPump, HotWaterBuffer
+from ..forecast import mean_over
 from ..messages import sid
 from ..units import duration_ms
 from .base import (
     OK,
-    ControlHandler,
     Draft,
+    ModeHandler,
     ModeMachine,
     ModeOption,
     Outcome,
     PlanContext,
     PowerPlan,
+    actuator_plan,
     electric_range,
+    instruction_draft,
     invalid,
+    mode_status,
     planned_changes,
 )
+
+
+def _usage_rate_expected(element: Any) -> float:
+    return float(element.usage_rate_expected)
 
 
 def _element_at(mode: Any, fill: float) -> Any:
@@ -54,7 +62,7 @@ def _element_at(mode: Any, fill: float) -> Any:
     return best
 
 
-class FRBCHandler(ControlHandler):
+class FRBCHandler(ModeHandler):
     """The FRBC state of one RM."""
 
     control_type = gen_s2.ControlType.FILL_RATE_BASED_CONTROL
@@ -65,13 +73,12 @@ class FRBCHandler(ControlHandler):
     """Fraction of the fill-level span a StorageStatus may differ from the plan's."""
 
     def __init__(self) -> None:
-        self.system_description: Any = None
+        super().__init__()
         self.actuator_status: dict[str, Any] = {}
         self.storage_status: Any = None
         self.leakage: Any = None
         self.usage_forecast: Any = None
         self.target_profile: Any = None
-        self.timers: dict[str, datetime] = {}
 
     # -- receiving -------------------------------------------------------------------
 
@@ -83,8 +90,7 @@ class FRBCHandler(ControlHandler):
     def handle(self, message_type: str, message: Any) -> Outcome:
         match message_type:
             case "FRBC.SystemDescription":
-                self.system_description = message
-                return Outcome(resend=True, model_changed=True)
+                return self.take_system_description(message)
             case "FRBC.ActuatorStatus":
                 actuator_id = sid(message.actuator_id)
                 known = self.actuators
@@ -111,8 +117,7 @@ class FRBCHandler(ControlHandler):
                 self.target_profile = message
                 return Outcome(model_changed=True)
             case "FRBC.TimerStatus":
-                self.timers[sid(message.timer_id)] = message.finished_at
-                return OK
+                return self.take_timer_status(message)
         return invalid(f"{message_type} is not handled by an FRBC CEM")
 
     @property
@@ -128,13 +133,7 @@ class FRBCHandler(ControlHandler):
     def snapshot(self) -> dict[str, Any]:
         return {
             "fill_level": self.fill_level,
-            "actuators": {
-                a: {
-                    "operation_mode": sid(s.active_operation_mode_id),
-                    "factor": s.operation_mode_factor,
-                }
-                for a, s in self.actuator_status.items()
-            },
+            "actuators": {a: mode_status(s) for a, s in self.actuator_status.items()},
         }
 
     # -- rates -----------------------------------------------------------------------
@@ -150,17 +149,10 @@ class FRBCHandler(ControlHandler):
 
     def _usage_rate(self, start: datetime, end: datetime) -> float:
         """The mean expected usage rate (per s) over [start, end)."""
-        if self.usage_forecast is None:
+        f = self.usage_forecast
+        if f is None:
             return 0.0
-        t = self.usage_forecast.start_time
-        total = 0.0
-        for el in self.usage_forecast.elements:
-            el_end = t + timedelta(milliseconds=duration_ms(el.duration))
-            overlap = (min(end, el_end) - max(start, t)).total_seconds()
-            if overlap > 0:
-                total += overlap * el.usage_rate_expected
-            t = el_end
-        return total / max(1e-9, (end - start).total_seconds())
+        return mean_over(f.start_time, f.elements, _usage_rate_expected, start, end)
 
     def _fill_span(self) -> tuple[float, float]:
         rng = self.system_description.storage.fill_level_range
@@ -314,12 +306,12 @@ class FRBCHandler(ControlHandler):
         for index, actuator in enumerate(actuators):
             actuator_id = sid(actuator.id)
             modes = {sid(m.id): m for m in actuator.operation_modes}
-            machine = ModeMachine.of(actuator.transitions, actuator.timers)
-            status = self.actuator_status.get(actuator_id)
-            if status is not None:
-                machine.current = sid(status.active_operation_mode_id)
-                machine.factor = float(status.operation_mode_factor)
-            machine.timers_until.update(self.timers)
+            machine = ModeMachine.resumed(
+                actuator.transitions,
+                actuator.timers,
+                self.actuator_status.get(actuator_id),
+                self.timers,
+            )
 
             def options(_: int, modes: dict[str, Any] = modes) -> list[ModeOption]:
                 out = []
@@ -340,29 +332,22 @@ class FRBCHandler(ControlHandler):
                 net = rate - self._leakage_rate(fill[0]) - self._usage_rate(start, end)
                 fill[0] = min(hi, max(lo, fill[0] + net * seconds))
 
-            target = plan if index == 0 else _zero_plan(plan)
             changes = planned_changes(
-                target, ctx, machine, options, advance if index == 0 else None
+                actuator_plan(plan, index), ctx, machine, options, advance if index == 0 else None
             )
-            for at, mode_id, factor in changes:
-                iid = ctx.new_id()
-                drafts.append(
-                    Draft(
-                        gen_s2.FRBCInstruction(
-                            message_id=ctx.new_id(),
-                            id=iid,
-                            actuator_id=actuator_id,
-                            operation_mode=mode_id,
-                            operation_mode_factor=factor,
-                            execution_time=at,
-                            abnormal_condition=False,
-                        ),
-                        iid,
-                        "FRBC.Instruction",
-                        at,
-                        (actuator_id, at, mode_id, factor),
-                    )
+            drafts.extend(
+                instruction_draft(
+                    ctx,
+                    gen_s2.FRBCInstruction,
+                    "FRBC.Instruction",
+                    at,
+                    (actuator_id, at, mode_id, factor),
+                    actuator_id=actuator_id,
+                    operation_mode=mode_id,
+                    operation_mode_factor=factor,
                 )
+                for at, mode_id, factor in changes
+            )
         return drafts
 
     def expected_fill(self, plan: PowerPlan, at: datetime) -> float | None:
@@ -385,7 +370,3 @@ class FRBCHandler(ControlHandler):
             return False
         lo, hi = self._fill_span()
         return abs(self.fill_level - expected) > self.drift_tolerance * max(1e-9, hi - lo)
-
-
-def _zero_plan(plan: PowerPlan) -> PowerPlan:
-    return PowerPlan(plan.slot_start, plan.slot_duration, tuple(0.0 for _ in plan.power_w))

@@ -10,7 +10,7 @@ and timers followed), an ``OMBC.Instruction`` wherever that changes.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 import math
 from typing import Any
 
@@ -20,20 +20,22 @@ from ...planner import HeatPump, HotWaterBuffer, ThermalHouse
 from ..messages import sid
 from .base import (
     OK,
-    ControlHandler,
     Draft,
+    ModeHandler,
     ModeMachine,
     ModeOption,
     Outcome,
     PlanContext,
     PowerPlan,
     electric_range,
+    instruction_draft,
     invalid,
+    mode_status,
     planned_changes,
 )
 
 
-class OMBCHandler(ControlHandler):
+class OMBCHandler(ModeHandler):
     """The OMBC state of one RM."""
 
     control_type = gen_s2.ControlType.OPERATION_MODE_BASED_CONTROL
@@ -41,9 +43,8 @@ class OMBCHandler(ControlHandler):
     instruction_types = frozenset({"OMBC.Instruction"})
 
     def __init__(self) -> None:
-        self.system_description: Any = None
+        super().__init__()
         self.status: Any = None
-        self.timers: dict[str, datetime] = {}
 
     @property
     def modes(self) -> dict[str, Any]:
@@ -53,8 +54,7 @@ class OMBCHandler(ControlHandler):
     def handle(self, message_type: str, message: Any) -> Outcome:
         match message_type:
             case "OMBC.SystemDescription":
-                self.system_description = message
-                return Outcome(resend=True, model_changed=True)
+                return self.take_system_description(message)
             case "OMBC.Status":
                 mode_id = sid(message.active_operation_mode_id)
                 if self.modes and mode_id not in self.modes:
@@ -62,21 +62,13 @@ class OMBCHandler(ControlHandler):
                 self.status = message
                 return OK
             case "OMBC.TimerStatus":
-                self.timers[sid(message.timer_id)] = message.finished_at
-                return OK
+                return self.take_timer_status(message)
         return invalid(f"{message_type} is not handled by an OMBC CEM")
-
-    @property
-    def ready(self) -> bool:
-        return self.system_description is not None
 
     def snapshot(self) -> dict[str, Any]:
         if self.status is None:
             return {"operation_mode": None}
-        return {
-            "operation_mode": sid(self.status.active_operation_mode_id),
-            "factor": self.status.operation_mode_factor,
-        }
+        return mode_status(self.status)
 
     def _options(self) -> list[ModeOption]:
         return [
@@ -127,31 +119,18 @@ class OMBCHandler(ControlHandler):
     def instructions(self, plan: PowerPlan, ctx: PlanContext) -> list[Draft]:
         if not self.ready:
             return []
-        machine = ModeMachine.of(
-            self.system_description.transitions, self.system_description.timers
-        )
-        if self.status is not None:
-            machine.current = sid(self.status.active_operation_mode_id)
-            machine.factor = float(self.status.operation_mode_factor)
-        machine.timers_until.update(self.timers)
+        sd = self.system_description
+        machine = ModeMachine.resumed(sd.transitions, sd.timers, self.status, self.timers)
         options = self._options()
-        drafts = []
-        for at, mode_id, factor in planned_changes(plan, ctx, machine, lambda _: options):
-            iid = ctx.new_id()
-            drafts.append(
-                Draft(
-                    gen_s2.OMBCInstruction(
-                        message_id=ctx.new_id(),
-                        id=iid,
-                        execution_time=at,
-                        operation_mode_id=mode_id,
-                        operation_mode_factor=factor,
-                        abnormal_condition=False,
-                    ),
-                    iid,
-                    "OMBC.Instruction",
-                    at,
-                    (at, mode_id, factor),
-                )
+        return [
+            instruction_draft(
+                ctx,
+                gen_s2.OMBCInstruction,
+                "OMBC.Instruction",
+                at,
+                (at, mode_id, factor),
+                operation_mode_id=mode_id,
+                operation_mode_factor=factor,
             )
-        return drafts
+            for at, mode_id, factor in planned_changes(plan, ctx, machine, lambda _: options)
+        ]

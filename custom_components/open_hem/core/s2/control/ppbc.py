@@ -1,15 +1,15 @@
 """PPBC (power-profile based control): washing machines, dishwashers, dryers.
 
-S2 -> planner: a ``PPBC.PowerProfileDefinition`` is a shiftable load; each power sequence
-container is one part done after the other, each of its power sequences one alternative
-(W per slot, the sequence's energy spread over slots), its ``max_pause_before`` the pause
-allowed before the part, and the definition's start/end time the window.
+S2 -> planner: a ``PPBC.PowerProfileDefinition`` is the planner's :class:`ShiftableLoad`; each
+power sequence container is one :class:`ProfilePart` done after the other, each of its power
+sequences one alternative (W per slot, the sequence's energy spread over slots), its
+``max_pause_before`` the pause allowed before the part, and the definition's start/end time
+the window.
 
-:class:`ProfilePart` and :class:`ShiftableLoad` mirror the planner's shiftable-appliance kind
-(being written in parallel; same names and fields): switch the import to the planner's at
-merge. A plan for it gives, per part, the chosen alternative and start slot
-(:class:`ProfileSchedule`), which becomes ``PPBC.ScheduleInstruction`` s (and Start/End
-interruption instructions for pauses of interruptible sequences).
+Planner -> S2: the planner's ``ShiftableLoadPlan`` gives, per part, the chosen alternative and
+start slot; :meth:`ProfileSchedule.from_plan` turns it into a :class:`ProfileSchedule`, which
+becomes ``PPBC.ScheduleInstruction`` s (and Start/End interruption instructions for pauses of
+interruptible sequences, which a caller may add: the planner does not interrupt sequences).
 """
 
 from __future__ import annotations
@@ -22,29 +22,20 @@ from typing import Any
 
 from s2python.generated import gen_s2
 
+from ...planner import ProfilePart, ShiftableLoad, ShiftableLoadPlan
 from ..messages import sid
 from ..units import ELECTRIC_QUANTITIES, duration_ms
-from .base import OK, ControlHandler, Draft, Outcome, PlanContext, invalid
+from .base import OK, ControlHandler, Draft, Outcome, PlanContext, instruction_draft, invalid
+
+__all__ = [
+    "PPBCHandler",
+    "ProfilePart",
+    "ProfileSchedule",
+    "ShiftableLoad",
+    "sequence_slots",
+]
 
 _DONE = {"EXECUTING", "FINISHED", "ABANDONED", "INTERRUPTED"}
-
-
-@dataclass(frozen=True)
-class ProfilePart:
-    """One part of a shiftable load: alternative power shapes (W per slot), one to be run."""
-
-    alternatives: tuple[tuple[float, ...], ...]
-    max_pause_before_slots: int = 0
-
-
-@dataclass(frozen=True)
-class ShiftableLoad:
-    """An appliance run: its parts in order, within [earliest_start_slot, latest_end_slot)."""
-
-    name: str
-    parts: tuple[ProfilePart, ...]
-    earliest_start_slot: int = 0
-    latest_end_slot: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,15 @@ class ProfileSchedule:
     slot_duration: timedelta
     choices: Mapping[int, tuple[int, int]]
     pauses: Mapping[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_plan(
+        cls, load_plan: ShiftableLoadPlan, slot_start: Sequence[datetime], slot_duration: timedelta
+    ) -> ProfileSchedule:
+        """From the planner's ``ShiftableLoadPlan`` (its ``choices``: part -> (alternative,
+        start slot)) and the ``Plan``'s slot starts; no pauses (the planner runs each
+        sequence whole)."""
+        return cls(tuple(slot_start), slot_duration, dict(load_plan.choices))
 
     def at(self, slot: int) -> datetime:
         if slot < len(self.slot_start):
@@ -147,7 +147,11 @@ class PPBCHandler(ControlHandler):
     def shiftable_load(
         self, name: str, slot_start: Sequence[datetime], slot_duration: timedelta
     ) -> ShiftableLoad:
-        """The planner's shiftable load for the current power profile."""
+        """The planner's shiftable load for the current power profile.
+
+        Raises ``ValueError`` (the planner's ``InvalidProblemError``) where the planner cannot
+        take the profile: a container with only abnormal-condition sequences, or a sequence
+        that produces power."""
         d = self.definition
         if d is None:
             raise ValueError("PPBC: no power profile definition yet")
@@ -191,7 +195,6 @@ class PPBCHandler(ControlHandler):
                 "power_profile_id": sid(d.id),
                 "sequence_container_id": container_id,
                 "power_sequence_id": sid(sequence.id),
-                "abnormal_condition": False,
             }
             at = max(plan.at(start_slot), ctx.earliest)
             drafts.append(
@@ -220,7 +223,5 @@ class PPBCHandler(ControlHandler):
 
     @staticmethod
     def _draft(model: Any, name: str, at: datetime, ids: dict[str, Any], ctx: PlanContext) -> Draft:
-        iid = ctx.new_id()
-        message = model(message_id=ctx.new_id(), id=iid, execution_time=at, **ids)
         key = (name, at, ids["sequence_container_id"], ids["power_sequence_id"])
-        return Draft(message, iid, name, at, key)
+        return instruction_draft(ctx, model, name, at, key, **ids)
