@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
 from .p1.coordinator import async_start_p1_meters
+from .planner import async_setup_planner
 from .prices.coordinator import async_setup_prices
 from .services import async_setup_services
 
@@ -30,6 +31,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     # Prices load from the cache at once and fetch in the background: setup never waits for them.
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
     await async_start_p1_meters(hass, entry)
+    entry.runtime_data.planner = await async_setup_planner(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
