@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
 from .p1.const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
+from .planner.diagnostics import planner_diagnostics
 from .prices.diagnostics import TO_REDACT, price_diagnostics
 
 P1_TO_REDACT = {CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC}
@@ -38,4 +39,5 @@ async def async_get_config_entry_diagnostics(
             }
             for subentry_id, meter in entry.runtime_data.meters.items()
         ],
+        "planner": planner_diagnostics(entry.runtime_data.planner),
     }

@@ -21,8 +21,6 @@ REPLAN_COOLDOWN_S: Final = 2.0
 """Triggers within this many seconds (a hub change, new prices, a wish) make one replan."""
 PLAN_TIME_LIMIT_S: Final = 5.0
 """The solver's own limit: it returns the best plan found by then."""
-PLAN_TIMEOUT_S: Final = 20.0
-"""Past this the loop stops waiting and keeps the last good plan running."""
 UNAVAILABLE_GRACE: Final = timedelta(minutes=10)
 """A device in auto mode not ready for this long raises a repair issue."""
 MANUAL_PERSIST_SLOTS: Final = 4

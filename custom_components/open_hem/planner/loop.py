@@ -32,6 +32,7 @@ import time
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
@@ -66,7 +67,6 @@ from .const import (
     MANUAL_PERSIST_SLOTS,
     NO_PRICE_HORIZON,
     PLAN_TIME_LIMIT_S,
-    PLAN_TIMEOUT_S,
     REPLAN_COOLDOWN_S,
     SLOT,
     STORAGE_KEY,
@@ -161,6 +161,7 @@ class PlanningLoop:
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._issues: set[str] = set()
         self._pending_reason = "start"
+        self._started = dt_util.utcnow()
         self._debouncer = Debouncer(
             hass,
             LOGGER,
@@ -196,9 +197,16 @@ class PlanningLoop:
             cancel()
         self._timers.clear()
         self._debouncer.async_shutdown()
+        for issue in list(self._issues):
+            self._clear(issue)
+        self.hass.async_create_task(self._store.async_save(self._data_to_store()))
 
     async def _async_restore(self) -> None:
-        stored = await self._store.async_load() or {}
+        try:
+            stored = await self._store.async_load() or {}
+        except HomeAssistantError as err:
+            LOGGER.warning("Ignoring the planner's unreadable store: %s", err)
+            stored = {}
         self.wishes = {
             k: Wish.from_store(v)
             for k, v in (stored.get("wishes") or {}).items()
@@ -379,6 +387,7 @@ class PlanningLoop:
         self._issue(ISSUE_PLANNER_ERROR, {"error": self.last_error[:300]})
 
     async def _async_cycle(self, reason: str) -> None:
+        self.last_cycle = {}
         now = dt_util.utcnow()
         start = slot_floor(now)
         self.grid_limits = prune(self.grid_limits, now)
@@ -391,7 +400,9 @@ class PlanningLoop:
         if known is None:
             count = int(NO_PRICE_HORIZON / SLOT)
             imp, exp = [FALLBACK_PRICE_EUR] * count, [FALLBACK_PRICE_EUR] * count
-            self._issue(ISSUE_NO_PRICES, {})
+            # Only when a price source is set and has had time to deliver.
+            if prices is not None and now - self._started >= UNAVAILABLE_GRACE:
+                self._issue(ISSUE_NO_PRICES, {})
         else:
             imp, exp = known
             self._clear(ISSUE_NO_PRICES)
@@ -414,32 +425,30 @@ class PlanningLoop:
             members=members,
         )
 
-        t0 = time.perf_counter()
-        try:
-            result: Plan = await asyncio.wait_for(
-                self.hass.async_add_executor_job(
-                    functools.partial(plan, problem, time_limit_s=PLAN_TIME_LIMIT_S)
-                ),
-                PLAN_TIMEOUT_S,
+        if not members and not fixed_series:
+            # Nothing to control: the plan is the forecast itself (no solver needed).
+            result = None
+        else:
+            t0 = time.perf_counter()
+            # plan() keeps its own time limit: it returns the best plan found by then.
+            result = await self.hass.async_add_executor_job(
+                functools.partial(plan, problem, time_limit_s=PLAN_TIME_LIMIT_S)
             )
-        except TimeoutError:
-            result = None  # type: ignore[assignment]
-        solve_s = time.perf_counter() - t0
-        self.last_cycle = {
-            "reason": reason,
-            "slots": n,
-            "devices": len(members),
-            "solve_s": round(solve_s, 4),
-            "solver_status": None if result is None else result.status,
-        }
-        good = self.snapshot is not None and self.snapshot.status is not PlanStatus.BASELINE
-        if result is None or (result.status == "baseline" and known is not None):
+            self.last_cycle["solve_s"] = round(time.perf_counter() - t0, 4)
+        self.last_cycle.update(
+            {
+                "reason": reason,
+                "slots": n,
+                "devices": len(members),
+                "solver_status": None if result is None else result.status,
+            }
+        )
+        if result is not None and result.status == "baseline" and known is not None:
             # Not in time: the last good plan keeps running; without one, the baseline.
-            self.last_error = "the planner found no plan in time"
+            good = self.snapshot is not None and self.snapshot.status is not PlanStatus.BASELINE
             if good and self.snapshot is not None and self.snapshot.covers(now):
+                self.last_error = "the planner found no plan in time"
                 return
-            if result is None:
-                raise TimeoutError(self.last_error)
         snapshot = self._snapshot(
             result,
             problem,
@@ -566,7 +575,7 @@ class PlanningLoop:
 
     def _snapshot(
         self,
-        result: Plan,
+        result: Plan | None,
         problem: Problem,
         *,
         base: list[float],
@@ -576,8 +585,25 @@ class PlanningLoop:
         baseline: bool,
     ) -> PlanSnapshot:
         by_name = {m.model.name: m for m in members}
-        if baseline:
-            plans: tuple[DevicePlan, ...] = result.baseline.devices
+        plans: tuple[DevicePlan, ...]
+        if result is None:
+            net = [
+                float(b) - sum(float(pv.forecast_w[i]) for pv in problem.pv)
+                for i, b in enumerate(np.asarray(problem.base_load_w))
+            ]
+            plans = tuple(
+                DevicePlan(pv.name, "pv", -pv.forecast_w, None, None, 0.0 * pv.forecast_w)
+                for pv in problem.pv
+            )
+            imp_w = np.clip(np.asarray(net), 0.0, None)
+            exp_w = np.clip(-np.asarray(net), 0.0, None)
+            k = problem.horizon.dt_h / 1000.0
+            cost = base_cost = float(
+                np.dot(imp_w, np.asarray(problem.import_price)) * k
+                - np.dot(exp_w, np.asarray(problem.export_price)) * k
+            )
+        elif baseline:
+            plans = result.baseline.devices
             imp_w, exp_w = result.baseline.import_w, result.baseline.export_w
             cost = base_cost = result.baseline.cost.total_eur
         else:
@@ -611,10 +637,14 @@ class PlanningLoop:
                 "unit": u.unit,
                 "reason": u.reason,
             }
-            for u in ([] if baseline else result.unmet)
+            for u in ([] if baseline or result is None else result.unmet)
         ]
         reason: str | None
-        if baseline:
+        if result is None:
+            status, reason = (
+                (PlanStatus.BASELINE, "no prices") if baseline else (PlanStatus.OPTIMAL, None)
+            )
+        elif baseline:
             status, reason = PlanStatus.BASELINE, "no prices"
         elif result.status == "baseline":
             status, reason = PlanStatus.BASELINE, "no plan in time"
@@ -638,7 +668,9 @@ class PlanningLoop:
             baseline_cost_eur=base_cost,
             unmet=unmet,
             reason=reason,
-            solver={
+            solver={}
+            if result is None
+            else {
                 "status": result.status,
                 "solve_s": round(result.figures.solve_s, 4),
                 "solves": result.figures.solves,
