@@ -51,7 +51,7 @@ def devices_entry(*subentries: tuple[str, str], **options: Any) -> MockConfigEnt
         {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"},
         options=options,
         subentries=[
-            ConfigSubentryData(
+            ConfigSubentryData(  # type: ignore[typeddict-unknown-key]
                 data={}, subentry_id=sid, subentry_type="s2_device", title=title, unique_id=sid
             )
             for sid, title in subentries
@@ -357,6 +357,6 @@ async def replan(hass: HomeAssistant, freezer: Any) -> None:
 
 
 def loop_of(entry: MockConfigEntry) -> PlanningLoop:
-    loop = entry.runtime_data.planner
+    loop: PlanningLoop | None = entry.runtime_data.planner
     assert loop is not None
     return loop

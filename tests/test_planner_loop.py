@@ -256,7 +256,7 @@ async def test_modes_and_a_disconnected_device_are_planned_around(
 
         heat_pump.mode = DeviceMode.MANUAL
         entry.runtime_data.devices.notify()
-        sent = len(hp_rm.instructions)
+        sent = len(heat_pump.session.instructions)
         await replan(hass, freezer)
         snap = loop.snapshot
         assert snap is not None
@@ -265,7 +265,7 @@ async def test_modes_and_a_disconnected_device_are_planned_around(
         assert not manual.instructed
         # Its measured power (42 W) is expected to last an hour.
         assert manual.power_w[:4] == [42.0] * 4
-        assert len(hp_rm.instructions) == sent
+        assert len(heat_pump.session.instructions) == sent
 
         heat_pump.mode = DeviceMode.OFF
         entry.runtime_data.devices.notify()
