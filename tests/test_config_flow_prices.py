@@ -217,8 +217,8 @@ async def test_options_default_to_the_countrys_tariff(
     hass.config.country = country
     entry = entsoe_entry()
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "init"
+    result = await _tariff_form(hass, entry.entry_id)
+    assert result["step_id"] == "tariff"
     defaults = _defaults(result)
     assert defaults["energy_tax"] == tax
     assert defaults["vat"] == vat
@@ -240,7 +240,7 @@ async def test_options_default_to_the_countrys_tariff(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == options
     # The form offers the four feed-in modes.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _tariff_form(hass, entry.entry_id)
     modes = next(
         value.config["options"]
         for key, value in result["data_schema"].schema.items()
@@ -255,7 +255,7 @@ async def test_options_say_they_need_a_price_source(
 ) -> None:
     """Without a price source the tariff would do nothing: the options say so, with no form."""
     mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await _tariff_form(hass, mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_price_source"
     assert mock_config_entry.options == {}
@@ -263,8 +263,17 @@ async def test_options_say_they_need_a_price_source(
     hass.config_entries.async_update_entry(
         mock_config_entry, data={CONF_CONNECTION: "3x25", "price_source": "none"}
     )
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await _tariff_form(hass, mock_config_entry.entry_id)
     assert result["reason"] == "no_price_source"
+
+
+async def _tariff_form(hass: HomeAssistant, entry_id: str) -> Any:
+    """The options menu, then its tariff step."""
+    result = await hass.config_entries.options.async_init(entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "tariff"}
+    )
 
 
 def _suggested(result: Any, field: str) -> Any:

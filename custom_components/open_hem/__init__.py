@@ -11,12 +11,20 @@ from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
 from .devices.entity_backed import async_setup_entity_devices
 from .p1.coordinator import async_start_p1_meters
+from .planner import async_setup_planner
 from .prices.coordinator import async_setup_prices
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.TIME,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -32,6 +40,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
     await async_start_p1_meters(hass, entry)
     await async_setup_entity_devices(hass, entry)
+    entry.runtime_data.planner = await async_setup_planner(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True

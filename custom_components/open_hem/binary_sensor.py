@@ -6,12 +6,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .planner import binary_sensor as planner
 from .prices import binary_sensor as prices
 
 # Binary sensors read the features' data: no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (prices,)
+FEATURES = (prices, planner)
 
 
 async def async_setup_entry(

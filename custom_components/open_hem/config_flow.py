@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectSelector,
@@ -23,6 +24,8 @@ from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
 from .devices.entity_flow import SUBENTRY_FLOWS
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
+from .planner.config_flow import PlanningOptionsStep, setup_fields
+from .planner.const import CONF_PROFILE
 from .prices.config_flow import PRICE_KEYS, PriceOptionsFlow, PriceSourceSteps
 
 CONF_CHANGE_PRICES = "change_prices"
@@ -52,6 +55,7 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
     def __init__(self) -> None:
         """Collect the household's settings across the steps."""
         self._data: dict[str, Any] = {}
+        self._options: dict[str, Any] = {}
 
     @staticmethod
     @callback
@@ -74,9 +78,12 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
             return self.async_abort(reason="single_instance_allowed")
         if user_input is not None:
             self._data = dict(user_input)
+            # The planning profile is an option: switchable later without a reload of data.
+            self._options = {CONF_PROFILE: self._data.pop(CONF_PROFILE)}
             return await self.async_step_prices()
         return self.async_show_form(
-            step_id="user", data_schema=_household_schema(DEFAULT_CONNECTION)
+            step_id="user",
+            data_schema=_household_schema(DEFAULT_CONNECTION).extend(setup_fields()),
         )
 
     @callback
@@ -86,7 +93,9 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
             entry = self._get_reconfigure_entry()
             kept = {k: v for k, v in entry.data.items() if k not in PRICE_KEYS}
             return self.async_update_reload_and_abort(entry, data={**kept, **self._data, **prices})
-        return self.async_create_entry(title="Open HEM", data={**self._data, **prices})
+        return self.async_create_entry(
+            title="Open HEM", data={**self._data, **prices}, options=self._options
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -105,5 +114,21 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         return self.async_show_form(step_id=SOURCE_RECONFIGURE, data_schema=schema)
 
 
-class OpenHemOptionsFlow(PriceOptionsFlow):
-    """The hub's options: today all about prices (tariff, feed-in, display)."""
+class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep):
+    """The hub's options: a menu of the tariff (prices/) and the planning (planner/) steps.
+
+    Each step keeps the other's options when it saves.
+    """
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The menu."""
+        return self.async_show_menu(step_id="init", menu_options=["tariff", "planning"])
+
+    async def async_step_tariff(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The price feature's tariff form, shown as the "tariff" step."""
+        if user_input is not None:
+            return self.async_create_entry(data={**self.config_entry.options, **user_input})
+        result = await PriceOptionsFlow.async_step_init(self)
+        if result["type"] is FlowResultType.FORM:
+            result["step_id"] = "tariff"
+        return result

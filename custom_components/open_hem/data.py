@@ -12,6 +12,7 @@ from .devices.hub import DeviceHub
 
 if TYPE_CHECKING:
     from .p1.coordinator import P1Coordinator
+    from .planner.loop import PlanningLoop
     from .prices.coordinator import PriceCoordinator
 
 
@@ -26,6 +27,8 @@ class OpenHemData:
     meters: dict[str, P1Coordinator] = field(default_factory=dict)
     # The controllable devices, native S2 or entity-backed (what the planning loop reads).
     devices: DeviceHub = field(default_factory=DeviceHub)
+    # The planning loop (set up after prices and meters; None only during setup).
+    planner: PlanningLoop | None = None
 
     @property
     def connection_limit_w(self) -> int:

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
 from .p1 import diagnostics as p1
+from .planner.diagnostics import planner_diagnostics
 from .prices.diagnostics import TO_REDACT, price_diagnostics
 
 
@@ -26,4 +27,5 @@ async def async_get_config_entry_diagnostics(
         },
         "prices": price_diagnostics(entry.runtime_data.prices),
         "p1_meters": await p1.async_get_diagnostics(hass, entry),
+        "planner": planner_diagnostics(entry.runtime_data.planner),
     }

@@ -1,4 +1,4 @@
-"""Selects of Open HEM: each feature adds its own."""
+"""Select entities of Open HEM: each feature adds its own."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
 from .devices import select as devices
+from .planner import select as planner
 
-# Selects act on Open HEM's own state: no polling limit needed.
+# Entities read the features' data (pushed): no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (devices,)
+FEATURES = (devices, planner)
 
 
 async def async_setup_entry(
@@ -19,6 +20,6 @@ async def async_setup_entry(
     entry: OpenHemConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Hand over to every feature's selects (one signature: HA's platform setup)."""
+    """Hand over to every feature's select entities (one signature: HA's platform setup)."""
     for feature in FEATURES:
         await feature.async_setup_entry(hass, entry, async_add_entities)

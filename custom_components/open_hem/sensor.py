@@ -14,12 +14,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .data import OpenHemConfigEntry
 from .entity import OpenHemHubEntity
 from .p1 import sensor as p1
+from .planner import sensor as planner
 from .prices import sensor as prices
 
 # Sensors only read runtime data or push from their own sources: no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (prices, p1)
+FEATURES = (prices, p1, planner)
 
 CONNECTION_LIMIT = SensorEntityDescription(
     key="connection_limit",

@@ -1,0 +1,281 @@
+"""Forecasts the loop plans with: base load, PV production and outdoor temperature.
+
+- Base load: the P1 meter's hourly long-term statistics (import - export, plus the PV
+  production the Energy dashboard knows, so solar hours are not read as low load), averaged
+  per weekday and hour over the recent weeks; with less than a week of history the
+  hour-of-day mean, and without a day of it a flat default. Read in the recorder's executor.
+- PV: the Energy dashboard's solar forecast (Forecast.Solar and the like, via the energy
+  platforms of the entries its solar sources name); without one the mean hourly production
+  of the last week from the solar sources' statistics; else zero.
+- Outdoor temperature: a weather entity's hourly forecast (``weather.get_forecasts``).
+
+Each refreshes on its own schedule and never raises: a failure keeps the last value (or the
+default) and is logged at debug level.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.const import UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import TemperatureConverter
+
+from ..const import LOGGER
+from ..data import OpenHemConfigEntry
+from .const import (
+    DEFAULT_BASE_LOAD_W,
+    DEFAULT_OUTDOOR_C,
+    FORECAST_REFRESH,
+    HISTORY_WEEKS,
+    MIN_HISTORY_HOURS,
+    PROFILE_REFRESH,
+)
+from .inputs import meter_energy_entities
+
+HOUR = timedelta(hours=1)
+
+
+def _hour(moment: datetime) -> datetime:
+    return dt_util.as_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+async def _solar_sources(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """The Energy dashboard's solar sources (empty when the dashboard is not set up)."""
+    if "energy" not in hass.config.components:
+        return []
+    from homeassistant.components.energy.data import async_get_manager  # noqa: PLC0415
+
+    manager = await async_get_manager(hass)
+    prefs: dict[str, Any] = dict(manager.data or {})
+    return [dict(s) for s in prefs.get("energy_sources", []) if s.get("type") == "solar"]
+
+
+def hourly_changes(
+    hass: HomeAssistant, start: datetime, end: datetime, ids: set[str]
+) -> dict[str, dict[datetime, float]]:
+    """Per statistic, the change (kWh) of each hour in [start, end) (runs in the executor)."""
+    from homeassistant.components.recorder import statistics  # noqa: PLC0415
+
+    rows = statistics.statistics_during_period(hass, start, end, ids, "hour", None, {"change"})
+    out: dict[str, dict[datetime, float]] = {}
+    for stat, found in rows.items():
+        hours = out.setdefault(stat, {})
+        for row in found:
+            change = row.get("change")
+            if change is not None:
+                hours[dt_util.utc_from_timestamp(row["start"])] = float(change)
+    return out
+
+
+async def async_hourly_changes(
+    hass: HomeAssistant, start: datetime, end: datetime, ids: set[str]
+) -> dict[str, dict[datetime, float]]:
+    """:func:`hourly_changes` in the recorder's executor ({} without a recorder)."""
+    if not ids or "recorder" not in hass.config.components:
+        return {}
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    return await get_instance(hass).async_add_executor_job(hourly_changes, hass, start, end, ids)
+
+
+class BaseLoadForecast:
+    """The household's own consumption per weekday and hour, from the meter's history."""
+
+    def __init__(self) -> None:
+        self.by_weekday_hour: dict[tuple[int, int], float] = {}
+        self.by_hour: dict[int, float] = {}
+        self.hours = 0
+        self.refreshed: datetime | None = None
+
+    @property
+    def source(self) -> str:
+        if self.hours >= MIN_HISTORY_HOURS:
+            return "weekday_hour"
+        return "hour_of_day" if self.hours >= 24 else "default"
+
+    def learn(
+        self,
+        imports: Iterable[dict[datetime, float]],
+        exports: Iterable[dict[datetime, float]],
+        solar: Iterable[dict[datetime, float]],
+        zone: Any,
+    ) -> None:
+        """Take hourly kWh changes: base = import - export + solar production."""
+        imports, exports, solar = list(imports), list(exports), list(solar)
+        hours: set[datetime] = set().union(*(d.keys() for d in imports)) if imports else set()
+        per_wh: dict[tuple[int, int], list[float]] = defaultdict(list)
+        per_h: dict[int, list[float]] = defaultdict(list)
+        for hour in hours:
+            if any(hour not in d for d in imports):
+                continue
+            kwh = sum(d[hour] for d in imports) - sum(d.get(hour, 0.0) for d in exports)
+            kwh += sum(d.get(hour, 0.0) for d in solar)
+            watts = max(0.0, kwh * 1000.0)
+            local = hour.astimezone(zone)
+            per_wh[(local.weekday(), local.hour)].append(watts)
+            per_h[local.hour].append(watts)
+        self.hours = sum(len(v) for v in per_h.values())
+        self.by_weekday_hour = {k: sum(v) / len(v) for k, v in per_wh.items()}
+        self.by_hour = {k: sum(v) / len(v) for k, v in per_h.items()}
+
+    def at(self, moment: datetime, zone: Any) -> float:
+        local = moment.astimezone(zone)
+        source = self.source
+        if source == "weekday_hour" and (local.weekday(), local.hour) in self.by_weekday_hour:
+            return self.by_weekday_hour[(local.weekday(), local.hour)]
+        if source != "default" and local.hour in self.by_hour:
+            return self.by_hour[local.hour]
+        return DEFAULT_BASE_LOAD_W
+
+
+class Forecasts:
+    """The three forecasts, refreshed when stale; read per slot."""
+
+    def __init__(self, hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.base = BaseLoadForecast()
+        self.pv_hours: dict[datetime, float] = {}
+        self.pv_source = "none"
+        self.pv_refreshed: datetime | None = None
+        self.temp_hours: dict[datetime, float] = {}
+        self.weather_entity: str | None = None
+        self.temp_refreshed: datetime | None = None
+
+    async def async_refresh(self, now: datetime) -> None:
+        """Refresh what is stale (never raises)."""
+        for stale, refresh in (
+            (self.base.refreshed, self._async_refresh_base),
+            (self.pv_refreshed, self._async_refresh_pv),
+            (self.temp_refreshed, self._async_refresh_temperature),
+        ):
+            period = PROFILE_REFRESH if refresh == self._async_refresh_base else FORECAST_REFRESH
+            if stale is not None and now - stale < period:
+                continue
+            try:
+                await refresh(now)
+            except Exception as err:
+                LOGGER.debug("Planner forecast %s failed: %s", refresh.__name__, err)
+
+    async def _async_refresh_base(self, now: datetime) -> None:
+        self.base.refreshed = now
+        imports, exports = meter_energy_entities(self.hass, self.entry)
+        solar = [s["stat_energy_from"] for s in await _solar_sources(self.hass)]
+        end = _hour(now)
+        start = end - timedelta(weeks=HISTORY_WEEKS)
+        changes = await async_hourly_changes(self.hass, start, end, {*imports, *exports, *solar})
+        self.base.learn(
+            [changes[i] for i in imports if i in changes],
+            [changes[e] for e in exports if e in changes],
+            [changes[s] for s in solar if s in changes],
+            dt_util.get_default_time_zone(),
+        )
+
+    async def _async_refresh_pv(self, now: datetime) -> None:
+        self.pv_refreshed = now
+        sources = await _solar_sources(self.hass)
+        entry_ids = {e for s in sources for e in (s.get("config_entry_solar_forecast") or [])}
+        if entry_ids:
+            from homeassistant.components.energy.websocket_api import (  # noqa: PLC0415
+                async_get_energy_platforms,
+            )
+
+            platforms = await async_get_energy_platforms(self.hass)
+            hours: dict[datetime, float] = defaultdict(float)
+            for entry_id in sorted(entry_ids):
+                entry = self.hass.config_entries.async_get_entry(entry_id)
+                if entry is None or entry.domain not in platforms:
+                    continue
+                forecast: Any = await platforms[entry.domain](self.hass, entry_id)
+                for key, wh in ((forecast or {}).get("wh_hours") or {}).items():
+                    moment = dt_util.parse_datetime(key)
+                    if moment is not None:
+                        hours[_hour(moment)] += float(wh)
+            if hours:
+                self.pv_hours, self.pv_source = dict(hours), "forecast"
+                return
+        stats = [s["stat_energy_from"] for s in sources]
+        end = _hour(now)
+        changes = await async_hourly_changes(self.hass, end - timedelta(days=7), end, set(stats))
+        zone = dt_util.get_default_time_zone()
+        per_hour: dict[int, list[float]] = defaultdict(list)
+        for found in changes.values():
+            for hour, kwh in found.items():
+                per_hour[hour.astimezone(zone).hour].append(max(0.0, kwh) * 1000.0)
+        if not per_hour:
+            self.pv_hours, self.pv_source = {}, "none"
+            return
+        mean = {h: sum(v) / 7.0 for h, v in per_hour.items()}
+        self.pv_hours = {
+            end + HOUR * i: mean.get((end + HOUR * i).astimezone(zone).hour, 0.0)
+            for i in range(-1, 49)
+        }
+        self.pv_source = "history"
+
+    def _weather_entity(self) -> str | None:
+        found = sorted(self.hass.states.async_entity_ids("weather"))
+        return found[0] if found else None
+
+    async def _async_refresh_temperature(self, now: datetime) -> None:
+        self.temp_refreshed = now
+        self.weather_entity = entity_id = self._weather_entity()
+        if entity_id is None:
+            self.temp_hours = {}
+            return
+        response: Any = await self.hass.services.async_call(
+            "weather",
+            "get_forecasts",
+            {"type": "hourly"},
+            target={"entity_id": entity_id},
+            blocking=True,
+            return_response=True,
+        )
+        unit = self.hass.config.units.temperature_unit
+        hours: dict[datetime, float] = {}
+        for item in ((response or {}).get(entity_id) or {}).get("forecast", []):
+            moment = dt_util.parse_datetime(str(item.get("datetime")))
+            value = item.get("temperature")
+            if moment is None or not isinstance(value, int | float):
+                continue
+            celsius = TemperatureConverter.convert(float(value), unit, UnitOfTemperature.CELSIUS)
+            hours[_hour(moment)] = celsius
+        self.temp_hours = hours
+
+    # -- per slot -------------------------------------------------------------------------
+
+    def base_load(self, slots: list[datetime]) -> list[float]:
+        zone = dt_util.get_default_time_zone()
+        return [self.base.at(t, zone) for t in slots]
+
+    def pv(self, slots: list[datetime]) -> list[float]:
+        return [max(0.0, self.pv_hours.get(_hour(t), 0.0)) for t in slots]
+
+    def outdoor(self, slots: list[datetime]) -> list[float]:
+        if not self.temp_hours:
+            return [DEFAULT_OUTDOOR_C] * len(slots)
+        ordered = sorted(self.temp_hours)
+        out = []
+        for t in slots:
+            hour = _hour(t)
+            if hour in self.temp_hours:
+                out.append(self.temp_hours[hour])
+            else:
+                nearest = ordered[0] if hour < ordered[0] else ordered[-1]
+                out.append(self.temp_hours[nearest])
+        return out
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Sources and sizes; no values that describe the household's life."""
+        return {
+            "base_load_source": self.base.source,
+            "base_load_history_hours": self.base.hours,
+            "pv_source": self.pv_source,
+            "pv_hours": len(self.pv_hours),
+            "temperature_hours": len(self.temp_hours),
+            "weather_entity": self.weather_entity is not None,
+        }

@@ -1,0 +1,789 @@
+"""The planning loop: inputs -> Problem -> plan() in the executor -> each device its part.
+
+A cycle (:meth:`PlanningLoop.async_replan`):
+
+1. From the quarter hour in progress to the end of the known prices (48 h at most); without
+   prices 24 h at a flat price, and the devices follow the planner's baseline.
+2. Each device from the hub by its mode (an override wins while it lasts): AUTO is planned
+   and instructed; MANUAL is planned around (its measured power is load) and not
+   instructed; OFF is left out; a device that is not ready (disconnected) is left out. Its
+   planner model comes from the device (its measured S2 state) with the wishes applied.
+3. Base load, PV and outdoor temperature from the forecasts; the first slots' base load is
+   corrected with the P1 meter's live net power (model predictive control).
+4. ``plan()`` runs in the executor with a time limit. A plan that cannot be made in time
+   leaves the last good plan running (else the baseline); a planner error becomes a repair
+   issue and never leaves the loop.
+5. Every device in AUTO mode gets its part (``CemSession.apply_plan``), the plan, wishes,
+   limits and overrides go to the store, and the entities are told.
+
+Triggers: new prices, a hub change (device added/removed, drift, model or mode changed), a
+changed wish, limit, override or profile (debounced into one replan), and every 15 minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+import functools
+import math
+import time
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+import numpy as np
+
+from ..const import DOMAIN, LOGGER
+from ..core.planner import (
+    Battery,
+    DevicePlan,
+    EVCharger,
+    GridConnection,
+    HeatPump,
+    Horizon,
+    Plan,
+    Problem,
+    PVInverter,
+    ThermalHouse,
+    plan,
+)
+from ..core.s2 import PowerPlan
+from ..data import OpenHemConfigEntry
+from ..devices.hub import ControlledDevice, DeviceMode
+from .const import (
+    CONF_PROFILE,
+    FALLBACK_PRICE_EUR,
+    ISSUE_DEVICE_UNAVAILABLE,
+    ISSUE_NO_PRICES,
+    ISSUE_PLANNER_ERROR,
+    ISSUE_WISH_GRID_LIMIT,
+    MANUAL_PERSIST_SLOTS,
+    NO_PRICE_HORIZON,
+    PLAN_TIME_LIMIT_S,
+    REPLAN_COOLDOWN_S,
+    SLOT,
+    STORAGE_KEY,
+    STORAGE_VERSION,
+    UNAVAILABLE_GRACE,
+    PlanStatus,
+    Profile,
+)
+from .forecasts import Forecasts
+from .inputs import (
+    GridLimit,
+    device_power_w,
+    known_prices,
+    limit_arrays,
+    limit_now,
+    live_net_power_w,
+    prune,
+    slot_floor,
+)
+from .profiles import custom_ladder, ladder_for, ladder_order, profile_of
+from .snapshot import DeviceSeries, PlanSnapshot
+from .wishes import Wish, apply_wish, ev_battery, soc_series
+
+SOLAR = "__solar__"
+"""The planner's name for PV that no device controls (the forecast, not curtailable)."""
+CORRECTION_SLOTS = 8
+"""How far (slots) the live base-load correction reaches, fading out."""
+
+
+@dataclass
+class Override:
+    """A device held at a power or in a mode until ``until``; then back to its own mode."""
+
+    subentry_id: str
+    until: datetime
+    power_w: float | None = None
+    mode: DeviceMode | None = None
+
+    def to_store(self) -> dict[str, Any]:
+        return {
+            "subentry_id": self.subentry_id,
+            "until": self.until.isoformat(),
+            "power_w": self.power_w,
+            "mode": None if self.mode is None else self.mode.value,
+        }
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any]) -> Override | None:
+        try:
+            return cls(
+                str(data["subentry_id"]),
+                datetime.fromisoformat(data["until"]),
+                data.get("power_w"),
+                None if data.get("mode") is None else DeviceMode(data["mode"]),
+            )
+        except KeyError, TypeError, ValueError:
+            return None
+
+
+@dataclass
+class _Member:
+    """A device as one cycle plans it."""
+
+    device: ControlledDevice
+    model: Any
+    battery: tuple[float, float] | None = None
+
+
+class PlanningLoop:
+    """The loop of one Open HEM entry (``entry.runtime_data.planner``)."""
+
+    def __init__(self, hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
+        self.hass = hass
+        self.entry = entry
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{STORAGE_KEY}.{entry.entry_id}"
+        )
+        self.wishes: dict[str, Wish] = {}
+        self.grid_limits: list[GridLimit] = []
+        self.overrides: dict[str, Override] = {}
+        self.profile: Profile = profile_of(entry.options)
+        self._options_profile = self.profile
+        self.snapshot: PlanSnapshot | None = None
+        self.forecasts = Forecasts(hass, entry)
+        self.cycles = 0
+        self.last_cycle: dict[str, Any] = {}
+        self.last_error: str | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = asyncio.Lock()
+        self._unsub: list[CALLBACK_TYPE] = []
+        self._unready_since: dict[str, datetime] = {}
+        self._timers: dict[str, CALLBACK_TYPE] = {}
+        self._issues: set[str] = set()
+        self._pending_reason = "start"
+        self._solve_wait = 0.0
+        self._started = dt_util.utcnow()
+        self._debouncer = Debouncer(
+            hass,
+            LOGGER,
+            cooldown=REPLAN_COOLDOWN_S,
+            immediate=False,
+            function=self._async_debounced,
+            background=True,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Restore the store, listen for triggers and plan soon (never waits for a plan)."""
+        await self._async_restore()
+        data = self.entry.runtime_data
+        if data.prices is not None:
+            self._unsub.append(data.prices.async_add_listener(self._on_prices))
+        self._unsub.append(data.devices.async_add_listener(self._on_devices))
+        self._unsub.append(
+            async_track_time_change(self.hass, self._on_quarter, minute=(0, 15, 30, 45), second=0)
+        )
+        for override in list(self.overrides.values()):
+            self._schedule_expiry(override)
+        self.async_request_replan("start")
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop listening; the store keeps the plan and the wishes."""
+        for unsub in self._unsub:
+            unsub()
+        self._unsub.clear()
+        for cancel in self._timers.values():
+            cancel()
+        self._timers.clear()
+        self._debouncer.async_shutdown()
+        for issue in list(self._issues):
+            self._clear(issue)
+        self.hass.async_create_task(self._store.async_save(self._data_to_store()))
+
+    async def _async_restore(self) -> None:
+        try:
+            stored = await self._store.async_load() or {}
+        except HomeAssistantError as err:
+            LOGGER.warning("Ignoring the planner's unreadable store: %s", err)
+            stored = {}
+        self.wishes = {
+            k: Wish.from_store(v)
+            for k, v in (stored.get("wishes") or {}).items()
+            if isinstance(v, dict)
+        }
+        now = dt_util.utcnow()
+        self.grid_limits = prune(
+            [g for g in map(GridLimit.from_store, stored.get("grid_limits") or []) if g], now
+        )
+        for item in stored.get("overrides") or []:
+            override = Override.from_store(item)
+            if override is not None and override.until > now:
+                self.overrides[override.subentry_id] = override
+        # The options win when they changed since the store was written; else the profile
+        # chosen on the select entity stays.
+        stored_options = stored.get("options_profile")
+        if stored.get("profile") and stored_options == self._options_profile.value:
+            try:
+                self.profile = Profile(stored["profile"])
+            except ValueError:
+                self.profile = self._options_profile
+        if isinstance(stored.get("plan"), dict):
+            restored = PlanSnapshot.from_store(stored["plan"])
+            if restored is not None and restored.covers(now):
+                self.snapshot = restored.shifted_to(now)
+
+    def _data_to_store(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.value,
+            "options_profile": self._options_profile.value,
+            "wishes": {k: w.to_store() for k, w in self.wishes.items()},
+            "grid_limits": [g.to_store() for g in self.grid_limits],
+            "overrides": [o.to_store() for o in self.overrides.values()],
+            "plan": None if self.snapshot is None else self.snapshot.to_store(),
+        }
+
+    @callback
+    def _save(self) -> None:
+        self._store.async_delay_save(self._data_to_store, 1.0)
+
+    # -- listeners -----------------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` after every cycle and every change of wishes or limits."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- triggers ------------------------------------------------------------------------
+
+    @callback
+    def async_request_replan(self, reason: str) -> None:
+        """Plan again soon (triggers within a few seconds make one cycle)."""
+        self._pending_reason = reason
+        self._debouncer.async_schedule_call()
+
+    @callback
+    def _on_prices(self) -> None:
+        self.async_request_replan("prices")
+
+    @callback
+    def _on_devices(self) -> None:
+        self.async_request_replan("devices")
+
+    @callback
+    def _on_quarter(self, _now: datetime) -> None:
+        self.async_request_replan("interval")
+
+    async def _async_debounced(self) -> None:
+        await self.async_replan(self._pending_reason)
+
+    # -- changes from actions and entities -----------------------------------------------
+
+    def wish(self, subentry_id: str) -> Wish:
+        """The device's wishes (the public defaults until set)."""
+        return self.wishes.get(subentry_id) or Wish()
+
+    @callback
+    def async_set_wish(self, subentry_id: str, **values: Any) -> None:
+        wish = self.wishes.setdefault(subentry_id, Wish())
+        wish.update(**values)
+        self._changed("wish")
+
+    @callback
+    def async_add_grid_limit(self, limit: GridLimit) -> None:
+        self.grid_limits = [*prune(self.grid_limits, dt_util.utcnow()), limit]
+        self._changed("grid limit")
+
+    @callback
+    def async_clear_grid_limits(self) -> None:
+        self.grid_limits = []
+        self._changed("grid limit")
+
+    @callback
+    def async_set_override(self, override: Override) -> None:
+        self.overrides[override.subentry_id] = override
+        self._schedule_expiry(override)
+        self._changed("override")
+
+    @callback
+    def async_set_profile(self, profile: Profile) -> None:
+        self.profile = profile
+        self._changed("profile")
+
+    @callback
+    def _changed(self, reason: str) -> None:
+        self._save()
+        self._notify()
+        self.async_request_replan(reason)
+
+    def _schedule_expiry(self, override: Override) -> None:
+        if (cancel := self._timers.pop(override.subentry_id, None)) is not None:
+            cancel()
+
+        @callback
+        def expire(_now: datetime) -> None:
+            self._timers.pop(override.subentry_id, None)
+            if self.overrides.get(override.subentry_id) is override:
+                del self.overrides[override.subentry_id]
+                self._changed("override ended")
+
+        self._timers[override.subentry_id] = async_track_point_in_utc_time(
+            self.hass, expire, override.until
+        )
+
+    def mode_of(self, device: ControlledDevice, now: datetime) -> DeviceMode:
+        """The device's mode now: an override's mode while it lasts, else its own."""
+        override = self.overrides.get(device.subentry_id)
+        if override is not None and override.until > now:
+            if override.power_w is not None:
+                return DeviceMode.MANUAL
+            if override.mode is not None:
+                return override.mode
+        return device.mode
+
+    @property
+    def ladder(self) -> tuple[str, ...]:
+        return tuple(r.value for r in ladder_order(self.profile, self._custom_ladder()))
+
+    def _custom_ladder(self) -> list[str] | None:
+        # A ladder set in the options only holds while the profile is the one set there.
+        if self.profile is not profile_of(self.entry.options):
+            return None
+        return custom_ladder(self.entry.options)
+
+    def grid_limit_now(self, now: datetime) -> float:
+        return limit_now(self.grid_limits, now, float(self.entry.runtime_data.connection_limit_w))
+
+    # -- the cycle -----------------------------------------------------------------------
+
+    async def async_replan(self, reason: str = "action") -> None:
+        """Run one cycle now (one at a time; never raises)."""
+        async with self._lock:
+            started = time.perf_counter()
+            self._solve_wait = 0.0
+            try:
+                await self._async_cycle(reason)
+            except Exception as err:
+                LOGGER.exception("Open HEM planning cycle failed")
+                self._planner_error(err)
+            wall = time.perf_counter() - started
+            self.last_cycle["wall_s"] = round(wall, 4)
+            # On the event loop: the cycle's own work (everything but waiting for the solver).
+            self.last_cycle["loop_s"] = round(wall - self._solve_wait, 5)
+            self.cycles += 1
+            self._save()
+            self._notify()
+
+    def _planner_error(self, err: BaseException) -> None:
+        self.last_error = f"{type(err).__name__}: {err}"
+        self._issue(ISSUE_PLANNER_ERROR, {"error": self.last_error[:300]})
+
+    async def _async_cycle(self, reason: str) -> None:
+        self.last_cycle = {}
+        now = dt_util.utcnow()
+        start = slot_floor(now)
+        self.grid_limits = prune(self.grid_limits, now)
+        for key in [k for k, o in self.overrides.items() if o.until <= now]:
+            del self.overrides[key]
+        await self.forecasts.async_refresh(now)
+
+        prices = self.entry.runtime_data.prices
+        known = known_prices(None if prices is None else prices.data, start)
+        if known is None:
+            count = int(NO_PRICE_HORIZON / SLOT)
+            imp, exp = [FALLBACK_PRICE_EUR] * count, [FALLBACK_PRICE_EUR] * count
+            # Only when a price source is set and has had time to deliver.
+            if prices is not None and now - self._started >= UNAVAILABLE_GRACE:
+                self._issue(ISSUE_NO_PRICES, {})
+        else:
+            imp, exp = known
+            self._clear(ISSUE_NO_PRICES)
+        n = len(imp)
+        starts = [start + SLOT * i for i in range(n)]
+        horizon = Horizon(start, n, 15, str(self.hass.config.time_zone))
+
+        members, fixed_series, fixed = self._members(now, starts, horizon)
+        pv = self.forecasts.pv(starts)
+        base = self._corrected_base(self.forecasts.base_load(starts), pv, members, now)
+        outdoor = self.forecasts.outdoor(starts)
+        problem = self._problem(
+            horizon,
+            imp=imp,
+            exp=exp,
+            base=base,
+            fixed=fixed,
+            outdoor=outdoor,
+            pv=pv,
+            members=members,
+        )
+
+        if not members and not fixed_series:
+            # Nothing to control: the plan is the forecast itself (no solver needed).
+            result = None
+        else:
+            t0 = time.perf_counter()
+            # plan() keeps its own time limit: it returns the best plan found by then.
+            result = await self.hass.async_add_executor_job(
+                functools.partial(plan, problem, time_limit_s=PLAN_TIME_LIMIT_S)
+            )
+            self.last_cycle["solve_s"] = round(time.perf_counter() - t0, 4)
+            self._solve_wait = time.perf_counter() - t0
+        self.last_cycle.update(
+            {
+                "reason": reason,
+                "slots": n,
+                "devices": len(members),
+                "solver_status": None if result is None else result.status,
+            }
+        )
+        if result is not None and result.status == "baseline" and known is not None:
+            # Not in time: the last good plan keeps running; without one, the baseline.
+            good = self.snapshot is not None and self.snapshot.status is not PlanStatus.BASELINE
+            if good and self.snapshot is not None and self.snapshot.covers(now):
+                self.last_error = "the planner found no plan in time"
+                return
+        snapshot = self._snapshot(
+            result,
+            problem,
+            base=base,
+            pv_forecast=pv,
+            members=members,
+            fixed_series=fixed_series,
+            baseline=known is None,
+        )
+        self.snapshot = snapshot
+        self.last_error = None
+        self._clear(ISSUE_PLANNER_ERROR)
+        self._update_wish_issues(snapshot)
+        await self._async_dispatch(snapshot)
+
+    def _members(
+        self, now: datetime, starts: list[datetime], horizon: Horizon
+    ) -> tuple[list[_Member], dict[str, DeviceSeries], list[float]]:
+        """The devices to plan, the fixed series (manual, overridden) and their load."""
+        n = len(starts)
+        members: list[_Member] = []
+        fixed_series: dict[str, DeviceSeries] = {}
+        fixed = [0.0] * n
+        for device in self.entry.runtime_data.devices:
+            sid = device.subentry_id
+            mode = self.mode_of(device, now)
+            if mode is DeviceMode.OFF:
+                self._device_ready(device, now, required=False)
+                continue
+            override = self.overrides.get(sid)
+            if override is not None and override.power_w is not None and override.until > now:
+                power = [override.power_w if starts[i] < override.until else 0.0 for i in range(n)]
+                fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=True)
+                fixed = [a + b for a, b in zip(fixed, power, strict=True)]
+                self._device_ready(device, now, required=True)
+                continue
+            if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
+                continue
+            if mode is DeviceMode.MANUAL:
+                measured = device_power_w(device) or 0.0
+                power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
+                fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
+                fixed = [a + b for a, b in zip(fixed, power, strict=True)]
+                continue
+            try:
+                model = device.planner_model(starts, SLOT)
+            except Exception as err:
+                LOGGER.debug("No planner model for %s: %s", device.name, err)
+                continue
+            if not isinstance(model, Battery | EVCharger | HeatPump | PVInverter):
+                continue
+            model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
+            battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
+            members.append(_Member(device, replace(model, name=sid), battery))
+        return members, fixed_series, fixed
+
+    def _device_ready(self, device: ControlledDevice, now: datetime, *, required: bool) -> bool:
+        """Whether the device can be planned; raises its issue when it stays unready."""
+        issue = f"{ISSUE_DEVICE_UNAVAILABLE}_{device.subentry_id}"
+        if device.ready or not required:
+            self._unready_since.pop(device.subentry_id, None)
+            self._clear(issue)
+            return device.ready
+        since = self._unready_since.setdefault(device.subentry_id, now)
+        if now - since >= UNAVAILABLE_GRACE:
+            self._issue(issue, {"device": device.name}, key=ISSUE_DEVICE_UNAVAILABLE)
+        return False
+
+    def _corrected_base(
+        self, base: list[float], pv: list[float], members: list[_Member], now: datetime
+    ) -> list[float]:
+        """The forecast base load, its first slots pulled toward the measured one."""
+        net = live_net_power_w(self.entry)
+        if net is None:
+            return base
+        devices = 0.0
+        for device in self.entry.runtime_data.devices:
+            if device.ready and self.mode_of(device, now) is not DeviceMode.OFF:
+                devices += device_power_w(device) or 0.0
+        has_pv_device = any(isinstance(m.model, PVInverter) for m in members)
+        measured = max(0.0, net - devices + (0.0 if has_pv_device else pv[0]))
+        delta = measured - base[0]
+        return [
+            max(0.0, b + delta * math.exp(-i / 4.0)) if i < CORRECTION_SLOTS else b
+            for i, b in enumerate(base)
+        ]
+
+    def _problem(
+        self,
+        horizon: Horizon,
+        *,
+        imp: list[float],
+        exp: list[float],
+        base: list[float],
+        fixed: list[float],
+        outdoor: list[float],
+        pv: list[float],
+        members: list[_Member],
+    ) -> Problem:
+        fuse = float(self.entry.runtime_data.connection_limit_w)
+        imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
+        models = [m.model for m in members]
+        pvs = [m for m in models if isinstance(m, PVInverter)]
+        if not pvs and any(v > 0 for v in pv):
+            pvs.append(PVInverter(SOLAR, forecast_w=pv, curtailable=False))  # type: ignore[arg-type]
+        return Problem(
+            horizon=horizon,
+            import_price=imp,
+            export_price=exp,
+            base_load_w=[b + f for b, f in zip(base, fixed, strict=True)],
+            outdoor_temp_c=outdoor,
+            grid=GridConnection(
+                fuse_import_w=fuse,
+                fuse_export_w=fuse,
+                import_limit_w=imp_lim,
+                export_limit_w=exp_lim,
+            ),
+            batteries=tuple(m for m in models if isinstance(m, Battery)),
+            evs=tuple(m for m in models if isinstance(m, EVCharger)),
+            heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
+            pv=tuple(pvs),
+            ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
+        )
+
+    def _snapshot(
+        self,
+        result: Plan | None,
+        problem: Problem,
+        *,
+        base: list[float],
+        pv_forecast: list[float],
+        members: list[_Member],
+        fixed_series: dict[str, DeviceSeries],
+        baseline: bool,
+    ) -> PlanSnapshot:
+        by_name = {m.model.name: m for m in members}
+        plans: tuple[DevicePlan, ...]
+        if result is None:
+            net = [
+                float(b) - sum(float(pv.forecast_w[i]) for pv in problem.pv)
+                for i, b in enumerate(np.asarray(problem.base_load_w))
+            ]
+            plans = tuple(
+                DevicePlan(pv.name, "pv", -pv.forecast_w, None, None, 0.0 * pv.forecast_w)
+                for pv in problem.pv
+            )
+            imp_w = np.clip(np.asarray(net), 0.0, None)
+            exp_w = np.clip(-np.asarray(net), 0.0, None)
+            k = problem.horizon.dt_h / 1000.0
+            cost = base_cost = float(
+                np.dot(imp_w, np.asarray(problem.import_price)) * k
+                - np.dot(exp_w, np.asarray(problem.export_price)) * k
+            )
+        elif baseline:
+            plans = result.baseline.devices
+            imp_w, exp_w = result.baseline.import_w, result.baseline.export_w
+            cost = base_cost = result.baseline.cost.total_eur
+        else:
+            plans = result.devices
+            imp_w, exp_w = result.import_w, result.export_w
+            cost, base_cost = result.cost.total_eur, result.baseline.cost.total_eur
+        pv_w = [0.0] * problem.n
+        devices: dict[str, DeviceSeries] = {}
+        for dp in plans:
+            if dp.kind == "pv":
+                pv_w = [a + float(b) for a, b in zip(pv_w, dp.power_w, strict=True)]
+            member = by_name.get(dp.name)
+            if member is None:
+                continue
+            devices[dp.name] = self._series(member, dp)
+        devices.update(fixed_series)
+        dt_h = problem.horizon.dt_h
+        prices_in = np.asarray(problem.import_price, dtype=np.float64)
+        prices_out = np.asarray(problem.export_price, dtype=np.float64)
+        slot_cost = [
+            (float(i) * pi - float(e) * pe) * dt_h / 1000.0
+            for i, e, pi, pe in zip(imp_w, exp_w, prices_in, prices_out, strict=True)
+        ]
+        names = {m.model.name: m.device.name for m in members}
+        unmet = [
+            {
+                "subentry_id": u.device if u.device in names else None,
+                "device": names.get(u.device, u.device),
+                "wish": u.kind,
+                "shortfall": round(u.shortfall, 3),
+                "unit": u.unit,
+                "reason": u.reason,
+            }
+            for u in ([] if baseline or result is None else result.unmet)
+        ]
+        reason: str | None
+        if result is None:
+            status, reason = (
+                (PlanStatus.BASELINE, "no prices") if baseline else (PlanStatus.OPTIMAL, None)
+            )
+        elif baseline:
+            status, reason = PlanStatus.BASELINE, "no prices"
+        elif result.status == "baseline":
+            status, reason = PlanStatus.BASELINE, "no plan in time"
+        elif unmet or result.status != "optimal":
+            status = PlanStatus.RELAXED
+            reason = str(unmet[0]["reason"]) if unmet else "solver time limit"
+        else:
+            status, reason = PlanStatus.OPTIMAL, None
+        return PlanSnapshot(
+            status=status,
+            created=dt_util.utcnow(),
+            start=problem.horizon.start,
+            import_price=[float(v) for v in prices_in],
+            export_price=[float(v) for v in prices_out],
+            grid_w=[float(i) - float(e) for i, e in zip(imp_w, exp_w, strict=True)],
+            base_load_w=[float(v) for v in base],
+            pv_w=pv_w,
+            slot_cost_eur=slot_cost,
+            devices=devices,
+            cost_eur=cost,
+            baseline_cost_eur=base_cost,
+            unmet=unmet,
+            reason=reason,
+            solver={}
+            if result is None
+            else {
+                "status": result.status,
+                "solve_s": round(result.figures.solve_s, 4),
+                "solves": result.figures.solves,
+                "binaries": result.figures.binaries,
+            },
+        )
+
+    @staticmethod
+    def _series(member: _Member, dp: DevicePlan) -> DeviceSeries:
+        device, model = member.device, member.model
+        power = [float(v) for v in dp.power_w]
+        state = None if dp.state is None else [float(v) for v in dp.state]
+        key: str | None = None
+        display: list[float] | None = None
+        if isinstance(model, Battery) and state is not None:
+            key, display = "soc_pct", [v * 100.0 for v in state]
+        elif isinstance(model, EVCharger) and state is not None:
+            display = soc_series(member.battery, state)
+            key = None if display is None else "soc_pct"
+        elif isinstance(model, HeatPump) and state is not None:
+            key = "indoor_c" if isinstance(model.thermal, ThermalHouse) else "tank_c"
+            display = state
+        return DeviceSeries(
+            subentry_id=device.subentry_id,
+            name=device.name,
+            kind=dp.kind,
+            power_w=power,
+            state=state,
+            state_key=key,
+            display=display,
+            curtailed_w=None if dp.curtailed_w is None else [float(v) for v in dp.curtailed_w],
+            instructed=True,
+        )
+
+    async def _async_dispatch(self, snapshot: PlanSnapshot) -> None:
+        """Hand every device in AUTO mode (or held at a power) its part of the plan."""
+        now = dt_util.utcnow()
+        starts = tuple(snapshot.slot_starts())
+        for series in snapshot.devices.values():
+            device = self.entry.runtime_data.devices.get(series.subentry_id)
+            if device is None or not series.instructed or not device.ready:
+                continue
+            if series.kind != "fixed" and self.mode_of(device, now) is not DeviceMode.AUTO:
+                continue
+            power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
+            try:
+                await device.session.apply_plan(power_plan)
+            except Exception:
+                LOGGER.exception("Open HEM could not hand %s its plan", device.name)
+
+    # -- repair issues -------------------------------------------------------------------
+
+    def _issue(self, issue_id: str, placeholders: dict[str, str], key: str | None = None) -> None:
+        self._issues.add(issue_id)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=key or issue_id,
+            translation_placeholders=placeholders,
+        )
+
+    def _clear(self, issue_id: str) -> None:
+        if issue_id in self._issues:
+            self._issues.discard(issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _update_wish_issues(self, snapshot: PlanSnapshot) -> None:
+        wanted = set()
+        for unmet in snapshot.unmet:
+            if unmet["subentry_id"] is None or "grid limit" not in unmet["reason"]:
+                continue
+            issue = f"{ISSUE_WISH_GRID_LIMIT}_{unmet['subentry_id']}"
+            wanted.add(issue)
+            self._issue(
+                issue, {"device": unmet["device"], "wish": unmet["wish"]}, key=ISSUE_WISH_GRID_LIMIT
+            )
+        for issue in [i for i in self._issues if i.startswith(ISSUE_WISH_GRID_LIMIT)]:
+            if issue not in wanted:
+                self._clear(issue)
+
+    # -- diagnostics ---------------------------------------------------------------------
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The loop's state without anything personal (no names of places, no history)."""
+        snap = self.snapshot
+        return {
+            "profile": self.profile.value,
+            "options_profile": self.entry.options.get(CONF_PROFILE),
+            "ladder": list(self.ladder),
+            "cycles": self.cycles,
+            "last_cycle": dict(self.last_cycle),
+            "last_error": self.last_error,
+            "grid_limits": len(self.grid_limits),
+            "overrides": len(self.overrides),
+            "wishes": len(self.wishes),
+            "forecasts": self.forecasts.diagnostics(),
+            "plan": None
+            if snap is None
+            else {
+                "status": snap.status.value,
+                "reason": snap.reason,
+                "slots": snap.slots,
+                "devices": sorted(s.kind for s in snap.devices.values()),
+                "unmet": [{k: u[k] for k in ("wish", "unit")} for u in snap.unmet],
+                "solver": snap.solver,
+            },
+        }
