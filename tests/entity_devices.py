@@ -136,10 +136,16 @@ BATTERY = subentry(
 async def async_setup_entry_with(
     hass: HomeAssistant, *subentries: ConfigSubentryData
 ) -> MockConfigEntry:
-    """The hub entry with these device subentries, set up."""
+    """The hub entry with these device subentries, set up, with the planning loop stopped.
+
+    These tests hand plans to the sessions themselves; a running loop would replan over them
+    every quarter hour (tests/test_planner_loop.py tests the loop with the devices).
+    """
     entry = hub_entry(subentries=subentries)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entry.runtime_data.planner.async_stop()
     await hass.async_block_till_done()
     return entry
 
