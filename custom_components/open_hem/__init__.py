@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .frontend import async_register_frontend
 from .p1.coordinator import async_start_p1_meters
 from .prices.coordinator import async_setup_prices
 from .services import async_setup_services
@@ -19,8 +20,9 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up Open HEM's actions (they validate the entry when called)."""
+    """Set up Open HEM's actions (they validate the entry when called) and its plan card."""
     async_setup_services(hass)
+    await async_register_frontend(hass)
     return True
 
 
