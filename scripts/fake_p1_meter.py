@@ -1,16 +1,20 @@
 """A pretend DSMR 5 smart meter on a TCP port, for trying the P1 meter in `scripts/develop`.
 
-It serves a real DSMR 5 telegram (from dsmr_parser's test suite, tests/fixtures/dsmr/) once a
-second with a moving household load, PV export around midday-like swings, growing totals, the
-current time and a correct CRC. In Home Assistant: Open HEM -> Add P1 meter -> Network dongle,
-host 127.0.0.1, port 2323, DSMR 5.
+Behind it is a simulated home (`open_hem_core.sim.SimHome.demo`): a household with its daily
+load, PV on the sun of the day, a battery in self-consumption, an EV that comes home in the
+evening and charges, a heat pump with its own thermostat, and gas for showers and cooking. Once a
+second the home is stepped to the current time and its meter's DSMR 5 telegram (totals per
+tariff, per-phase values, gas, the current time, a correct CRC) goes to every connected client,
+so Open HEM reads it on the same code path as a real meter. In Home Assistant: Open HEM -> Add P1
+meter -> Network dongle, host 127.0.0.1, port 2323, DSMR 5.
 
 Its totals survive a restart, as a real meter's do: they are kept in a small state file
 (default .dev/fake_p1_meter.json in the repository, which git ignores) and saved every 10
-telegrams and on exit. Without it every restart would start from the template's totals again and
+telegrams and on exit. Without it every restart would start from the first totals again and
 Open HEM would rightly reject each telegram as "went backwards".
 
     .venv/bin/python scripts/fake_p1_meter.py [--port 2323] [--state .dev/fake_p1_meter.json]
+                                              [--seed 0]
 """
 
 from __future__ import annotations
@@ -20,34 +24,37 @@ import asyncio
 import contextlib
 from datetime import datetime
 import json
-import math
 from pathlib import Path
 import sys
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from open_hem_core.p1.telegram import crc16
+from open_hem_core.sim import MeterTotals, SimHome
 
 # Dutch and Belgian meters keep local time, marked S (summer) or W (winter).
 METER_TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = (REPO / "tests" / "fixtures" / "dsmr" / "telegram_v5.txt").read_bytes()
 DEFAULT_STATE = REPO / ".dev" / "fake_p1_meter.json"
 SAVE_EVERY = 10  # telegrams
+# The totals of the real telegram the first version served (tests/fixtures/dsmr/telegram_v5.txt).
+FIRST_TOTALS = ([4.426, 2.399], [2.444, 0.0], 0.107)
+MAX_STEP_S = 60.0  # a long gap (a suspended laptop) is caught up in steps of at most this
+MAX_CATCH_UP_S = 86400.0  # ... and at most a day of it
 
 
 class PretendMeter:
-    """Totals that grow with the power it reports."""
+    """A simulated home's meter whose totals carry on across restarts."""
 
-    def __init__(self, state_file: Path | None = None) -> None:
-        """Start from the totals in ``state_file`` if it holds any, else the template's."""
+    def __init__(self, state_file: Path | None = None, seed: int = 0) -> None:
+        """Start from the totals in ``state_file`` if it holds any, else the first ones."""
         self.state_file = state_file
-        self.import_kwh = [4.426, 2.399]
-        self.export_kwh = [2.444, 0.0]
-        self.gas_m3 = 0.107
-        self.seconds = 0
+        self.seed = seed
+        imports, exports, gas = FIRST_TOTALS
+        self.totals = MeterTotals(list(imports), list(exports), gas)
+        self.home: SimHome | None = None
+        self.telegrams = 0
         if state_file is not None and state_file.exists():
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 saved = json.loads(state_file.read_text(encoding="utf-8"))
@@ -55,7 +62,22 @@ class PretendMeter:
                 export_kwh = [float(value) for value in saved["export_kwh"]][:2]
                 gas_m3 = float(saved["gas_m3"])
                 if len(import_kwh) == len(export_kwh) == 2:
-                    self.import_kwh, self.export_kwh, self.gas_m3 = import_kwh, export_kwh, gas_m3
+                    self.totals = MeterTotals(import_kwh, export_kwh, gas_m3)
+
+    @property
+    def import_kwh(self) -> list[float]:
+        """Imported kWh per tariff (1, 2)."""
+        return self.totals.import_kwh
+
+    @property
+    def export_kwh(self) -> list[float]:
+        """Exported kWh per tariff (1, 2)."""
+        return self.totals.export_kwh
+
+    @property
+    def gas_m3(self) -> float:
+        """Gas used, m³."""
+        return self.totals.gas_m3
 
     def save(self) -> None:
         """Write the totals to the state file (atomically: a crash leaves the old one)."""
@@ -72,44 +94,24 @@ class PretendMeter:
         temporary.replace(self.state_file)
 
     def telegram(self, now: datetime) -> bytes:
-        """The next telegram: a load of 0.3-3 kW against PV of up to 4 kW."""
-        self.seconds += 1
-        load_kw = (
-            0.3 + 1.2 * (1 + math.sin(self.seconds / 40)) + (2.5 if self.seconds % 300 < 45 else 0)
-        )
-        pv_kw = max(0.0, 4.0 * math.sin(self.seconds / 200))
-        net_kw = load_kw - pv_kw
-        import_kw, export_kw = max(net_kw, 0.0), max(-net_kw, 0.0)
-        tariff = 1 if now.hour < 7 or now.hour >= 23 else 2
-        self.import_kwh[tariff - 1] += import_kw / 3600
-        self.export_kwh[tariff - 1] += export_kw / 3600
-        self.gas_m3 += 0.0002
-        if self.seconds % SAVE_EVERY == 0:
+        """The home's telegram at ``now``: stepped on to it (never back), then rendered."""
+        if self.home is None:
+            self.home = SimHome.demo(now, self.seed, totals=self.totals)
+        home = self.home
+        behind = (now - home.now).total_seconds()
+        if behind > MAX_CATCH_UP_S:  # days skipped: the household goes on from now
+            home.now = now.astimezone(home.zone)
+        elif behind > 0:
+            home.run(behind, MAX_STEP_S)
+        self.telegrams += 1
+        if self.telegrams % SAVE_EVERY == 0:
             self.save()
-        stamp = now.strftime("%y%m%d%H%M%S") + ("S" if now.dst() else "W")
-        values = {
-            b"0-0:1.0.0": f"({stamp})",
-            b"1-0:1.8.1": f"({self.import_kwh[0]:010.3f}*kWh)",
-            b"1-0:1.8.2": f"({self.import_kwh[1]:010.3f}*kWh)",
-            b"1-0:2.8.1": f"({self.export_kwh[0]:010.3f}*kWh)",
-            b"1-0:2.8.2": f"({self.export_kwh[1]:010.3f}*kWh)",
-            b"0-0:96.14.0": f"({tariff:04d})",
-            b"1-0:1.7.0": f"({import_kw:06.3f}*kW)",
-            b"1-0:2.7.0": f"({export_kw:06.3f}*kW)",
-            b"0-1:24.2.1": f"({stamp})({self.gas_m3:09.3f}*m3)",
-        }
-        lines = []
-        for line in TEMPLATE.split(b"\r\n"):
-            code = line.split(b"(", 1)[0]
-            lines.append(code + values[code].encode() if code in values else line)
-        body = b"\r\n".join(lines)
-        body = body[: body.index(b"!") + 1]
-        return body + f"{crc16(body):04X}\r\n".encode()
+        return home.to_telegram()
 
 
-async def serve(port: int, state_file: Path | None = DEFAULT_STATE) -> None:
+async def serve(port: int, state_file: Path | None = DEFAULT_STATE, seed: int = 0) -> None:
     """Send every connected client a telegram a second."""
-    meter = PretendMeter(state_file)
+    meter = PretendMeter(state_file, seed)
     clients: set[asyncio.StreamWriter] = set()
 
     async def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -144,9 +146,10 @@ def main() -> None:
     parser.add_argument(
         "--state", type=Path, default=DEFAULT_STATE, help="where the totals are kept"
     )
+    parser.add_argument("--seed", type=int, default=0, help="which simulated home")
     arguments = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(arguments.port, arguments.state))
+        asyncio.run(serve(arguments.port, arguments.state, arguments.seed))
 
 
 if __name__ == "__main__":

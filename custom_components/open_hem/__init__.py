@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
 from .devices.entity_backed import async_setup_entity_devices
+from .frontend import async_register_frontend
 from .p1.coordinator import async_start_p1_meters
 from .planner import async_setup_planner
 from .prices.coordinator import async_setup_prices
@@ -28,8 +29,9 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up Open HEM's actions (they validate the entry when called)."""
+    """Set up Open HEM's actions (they validate the entry when called) and its plan card."""
     async_setup_services(hass)
+    await async_register_frontend(hass)
     return True
 
 
