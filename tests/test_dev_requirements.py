@@ -64,9 +64,10 @@ def _pins() -> dict[str, str]:
 
 
 def test_after_dependencies_requirements_are_pinned() -> None:
-    """energyzero, nordpool, mqtt: HA installs their libraries when Open HEM loads."""
+    """energyzero, nordpool, mqtt, frontend: HA installs their libraries when Open HEM loads."""
     after_dependencies = set(_manifest(DOMAIN)["after_dependencies"])
-    assert after_dependencies == {"energyzero", "mqtt", "nordpool"}
+    # frontend: the plan card is registered with it when it is there.
+    assert after_dependencies == {"energyzero", "frontend", "mqtt", "nordpool"}
     pins = _pins()
     for text, domain in _requirements(after_dependencies).items():
         requirement = Requirement(text)
