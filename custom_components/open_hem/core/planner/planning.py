@@ -100,13 +100,17 @@ def _extract(
     imp_eur, exp_eur = grid_cost(
         imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt
     )
+    capacity, peak = 0.0, None
+    if p.capacity_tariff is not None:
+        capacity, peak = p.capacity_tariff.cost_eur(p.horizon, imp)
     return Plan(
         status=status,
         slot_start=tuple(p.horizon.times_utc()),
         import_w=imp,
         export_w=exp,
         devices=tuple(devices),
-        cost=CostBreakdown(imp_eur, exp_eur, wear, stored),
+        cost=CostBreakdown(imp_eur, exp_eur, wear, stored, capacity),
+        month_peak_w=peak,
         baseline=ref,
         unmet=tuple(unmet),
         figures=SolveFigures(
@@ -126,6 +130,9 @@ def _from_baseline(p: Problem, ref: BaselineSummary, stats: RunStats) -> Plan:
         export_w=ref.export_w,
         devices=ref.devices,
         cost=ref.cost,
+        month_peak_w=None
+        if p.capacity_tariff is None
+        else p.capacity_tariff.cost_eur(p.horizon, ref.import_w)[1],
         baseline=ref,
         unmet=(),
         figures=SolveFigures(stats.build_s, stats.solve_s, stats.solves, stats.binaries, 0.0),

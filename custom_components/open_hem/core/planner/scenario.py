@@ -2,7 +2,8 @@
 
 Semantics of that schema: grid limits are hard (mapped to the fuse), the battery's
 ``soc_final`` is a lower bound on the end SOC, PV may be curtailed, EV energy in the window
-equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on.
+equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on;
+``capacity_tariff`` (optional) prices the horizon's peak import (see :func:`_capacity_tariff`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .devices import Battery, EVCharger, PVInverter
-from .problem import GridConnection, Horizon, Ladder, Problem
+from .problem import CapacityTariff, GridConnection, Horizon, Ladder, Problem
 
 type Variant = Literal["lp", "milp"]
 
@@ -79,6 +80,20 @@ def scenario_from_dict(
         evs=tuple(evs),
         pv=(PVInverter("pv", sc["pv_forecast_w"]),),
         ladder=ladder or Ladder(),
+        capacity_tariff=_capacity_tariff(sc.get("capacity_tariff")),
+    )
+
+
+def _capacity_tariff(ct: dict[str, Any] | None) -> CapacityTariff | None:
+    """``capacity_tariff``: ``eur_per_kw * max(peak_so_far_w, max import)``, one peak over the
+    whole horizon, the minimum already in ``peak_so_far_w``."""
+    if ct is None:
+        return None
+    return CapacityTariff(
+        eur_per_kw_month=float(ct["eur_per_kw"]),
+        peak_so_far_w=float(ct.get("peak_so_far_w", 0.0)),
+        minimum_w=0.0,
+        per_month=False,
     )
 
 
