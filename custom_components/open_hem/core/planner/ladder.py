@@ -33,6 +33,7 @@ import numpy as np
 from .builder import BaseModel
 from .model import Index
 from .problem import FloatArray, Problem, Rung
+from .replan import WarmStart, integer_hints, seed_binaries
 from .solve import Disjunctions, Outcome, RunStats, solve_relaxed
 
 TIE_BREAK = "tie_break"
@@ -75,13 +76,22 @@ def lexicographic(
     stats: RunStats,
     *,
     full_binaries: bool = False,
-) -> tuple[Outcome, dict[str, float]]:
-    """Solve the ladder; returns the final outcome and each rung's value."""
+    warm: WarmStart | None = None,
+) -> tuple[Outcome, dict[str, float], Disjunctions]:
+    """Solve the ladder; returns the final outcome, each rung's value and the slots that got
+    binaries. ``warm`` (replanning): the previous plan's binary slots and on/off patterns."""
     # met slack rungs are fixed by zeroing their slack columns (exact, no tolerance)
     base = replace(base, col_upper=base.col_upper.copy())
     dis = Disjunctions.empty(index)
     if full_binaries:
         dis.fill_all(p, index)
+    hints = None
+    if warm is not None:
+        seeded = seed_binaries(p, index, warm)
+        if seeded is not None:
+            for mine, old in zip(dis.slots, seeded, strict=True):
+                mine.update(old)
+        hints = integer_hints(p, index, warm) or None
     remaining = rung_keys(p)
     raw = {k: base.objective(k) for k in remaining}
     weights = _weights(p)
@@ -101,7 +111,15 @@ def lexicographic(
 
     def solve(cost: FloatArray) -> Outcome:
         return solve_relaxed(
-            p, base, index, dis, cost=cost, fixed_rows=fixed, deadline=deadline, stats=stats
+            p,
+            base,
+            index,
+            dis,
+            cost=cost,
+            fixed_rows=fixed,
+            deadline=deadline,
+            stats=stats,
+            hints=hints,
         )
 
     out = solve(weighted(_prefix(remaining)))
@@ -134,4 +152,4 @@ def lexicographic(
     values: dict[str, float] = {}
     if out.x is not None:
         values = {k: float(base.objective(k) @ out.x) for k in rung_keys(p)}
-    return out, values
+    return out, values, dis

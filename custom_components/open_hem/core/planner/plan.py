@@ -147,6 +147,9 @@ class Plan:
     month_peak_w: float | None = None
     """With a capacity tariff: the expected peak of the current month (W) after this plan,
     at least what the month reached so far and the tariff's minimum."""
+    warm_start: Any = field(default=None, repr=False, compare=False)
+    """What the next plan of the same household starts from (``replan.WarmStart``), passed
+    back with ``plan(problem, previous=this_plan)``; not part of ``to_dict``."""
 
     @property
     def saving_eur(self) -> float:

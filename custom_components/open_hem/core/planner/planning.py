@@ -3,6 +3,7 @@ it returns: each device reports its part, the grid's limits are reported here.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 import time
 
 import numpy as np
@@ -22,31 +23,43 @@ from .plan import (
     slot_cost,
 )
 from .problem import FloatArray, Problem, Rung
+from .replan import capture
 from .solve import RunStats, net_grid
 
 
-def plan(problem: Problem, *, time_limit_s: float = 10.0, full_binaries: bool = False) -> Plan:
+def plan(
+    problem: Problem,
+    *,
+    time_limit_s: float = 10.0,
+    full_binaries: bool = False,
+    previous: Plan | None = None,
+) -> Plan:
     """Plan ``problem``: an optimal plan under the ladder, or the best found in time.
 
     Never raises for a wish that cannot be met (it is relaxed and reported in ``unmet``);
     malformed input is rejected when the :class:`Problem` is built. ``full_binaries`` puts a
     binary in every slot up front (the textbook model; for verification, slower).
+    ``previous``: the last plan of the same household, when replanning (a horizon slid by a
+    slot or more): the solve starts from what it knows (``replan.py``); the result is as
+    exact as without it.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     stats = RunStats()
     base_model, index = build(problem)
     stats.build_s += time.perf_counter() - t0
-    out, values = lexicographic(
-        problem, base_model, index, deadline, stats, full_binaries=full_binaries
+    warm = None if previous is None else previous.warm_start
+    out, values, dis = lexicographic(
+        problem, base_model, index, deadline, stats, full_binaries=full_binaries, warm=warm
     )
     ref = baseline(problem)
     if out.x is None:
         return _from_baseline(problem, ref, stats)
     x = net_grid(problem, index, out.x)
-    return _extract(
+    result = _extract(
         problem, index=index, x=x, status=out.status, ref=ref, stats=stats, values=values
     )
+    return replace(result, warm_start=capture(problem, index, dis.slots, out.x))
 
 
 def _extract(
