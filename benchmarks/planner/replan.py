@@ -205,7 +205,7 @@ def advance(state: State, result: Plan) -> None:
 def replay(world: World, kind: str, cycles: int, time_limit_s: float) -> dict[str, Any]:
     state = State()
     previous: Plan | None = None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k in range(cycles):
         problem = problem_at(world, k, state, kind)
         t0 = time.perf_counter()
