@@ -6,7 +6,8 @@ problem is the previous one, one slot on. A plan made with :func:`plan` carries 
 by absolute slot time:
 
 - the slots where a disjunction needed a binary last time get one from the first solve (the
-  lazy rounds that found them are skipped; more slots get one if the new plan breaks others);
+  lazy rounds that found them are skipped; more slots get one if the new plan breaks others),
+  except for disjunctions that stay lazy by design (``SemiContinuous.grow`` False);
 - the on/off units' pattern, shifted, is the start of the mixed-integer solve (the
   device's ``warm_pattern`` makes it feasible, e.g. the heat pump's run and pause times, and
   fills the new slots at the end from the relaxation), passed to HiGHS with ``setSolution``.
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .device import SemiContinuous
 from .model import Index
 from .problem import FloatArray, Problem
 
@@ -81,6 +83,11 @@ def seed_binaries(p: Problem, index: Index, w: WarmStart) -> list[set[int]] | No
         return None
     out: list[set[int]] = []
     for key, d in zip(disjunction_keys(index), index.disjunctions, strict=True):
+        if isinstance(d, SemiContinuous) and not d.grow:
+            # lazy by design (few slots break it): the LP dive usually settles it faster
+            # than a mixed-integer first solve (measured: 0.36 s seeded, 0.24 s not, 96 slots)
+            out.append(set())
+            continue
         old = w.binary_slots.get(key, frozenset())
         allowed = set(d.candidates.tolist())
         out.append({t - off for t in old if 0 <= t - off < p.n} & allowed)
