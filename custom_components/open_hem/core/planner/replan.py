@@ -5,9 +5,8 @@ problem is the previous one, one slot on. A plan made with :func:`plan` carries 
 :class:`WarmStart` (``Plan.warm_start``); ``plan(problem, previous=that_plan)`` uses it, matched
 by absolute slot time:
 
-- the slots where a disjunction needed a binary last time get one from the first solve (the
-  lazy rounds that found them are skipped; more slots get one if the new plan breaks others),
-  except for disjunctions that stay lazy by design (``SemiContinuous.grow`` False);
+- with ``SEED_BINARIES`` (off: see there) the slots where a disjunction needed a binary last
+  time get one from the first solve;
 - the on/off units' pattern, shifted, is the start of the mixed-integer solve (the
   device's ``warm_pattern`` makes it feasible, e.g. the heat pump's run and pause times, and
   fills the new slots at the end from the relaxation), passed to HiGHS with ``setSolution``.
@@ -28,6 +27,13 @@ import numpy as np
 from .device import SemiContinuous
 from .model import Index
 from .problem import FloatArray, Problem
+
+SEED_BINARIES = False
+"""Whether a replan gives the previous plan's binary slots a binary from its first solve. Off:
+measured on the replay benchmark (96-140 slots, load 4.8-7 on 2 cores) it made cycles slower,
+because the first solve becomes mixed-integer where the cold path's LP dive usually settles the
+disjunctions in a few warm LPs (modulating heat pump: median 0.33 s seeded, 0.16 s cold; minimum
+power 0.36 s seeded, 0.24 s not); on/off units gained nothing measurable."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _offset(p: Problem, w: WarmStart) -> int | None:
 def seed_binaries(p: Problem, index: Index, w: WarmStart) -> list[set[int]] | None:
     """The previous binary slots, shifted into this horizon (None: nothing to carry over)."""
     off = _offset(p, w)
-    if off is None:
+    if off is None or not SEED_BINARIES:
         return None
     out: list[set[int]] = []
     for key, d in zip(disjunction_keys(index), index.disjunctions, strict=True):
