@@ -70,7 +70,7 @@ def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
         solves.append(result.figures.solve_s)
     assert result is not None
     ref = sc.get("reference_optimum_eur", {}).get(variant)
-    cost = result.cost.energy_eur
+    cost = result.cost.grid_eur  # energy + capacity tariff (the scenario's `cost`)
     out: dict[str, Any] = {
         "scenario": _rel(scenario),
         "variant": variant,
@@ -85,9 +85,13 @@ def run_ours(scenario: Path, variant: str, reps: int) -> dict[str, Any]:
         "wall_s_all": [round(w, 5) for w in walls],
         "highs_runs": result.figures.solves,
         "binaries": result.figures.binaries,
-        "baseline_cost_eur": round(result.baseline.cost.energy_eur, 6),
+        "baseline_cost_eur": round(result.baseline.cost.grid_eur, 6),
         "unmet": len(result.unmet),
     }
+    if result.month_peak_w is not None:
+        out["capacity_eur"] = round(result.cost.capacity_eur, 6)
+        out["energy_eur"] = round(result.cost.energy_eur, 6)
+        out["peak_w"] = round(result.month_peak_w, 3)
     evp = [d for d in result.devices if d.kind == "ev"]
     if evp:
         out["ev_kwh"] = round(float(evp[0].power_w.sum()) * problem.horizon.dt_h / 1000, 4)

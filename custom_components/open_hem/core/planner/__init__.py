@@ -34,21 +34,35 @@ from .devices import (
 from .errors import InvalidProblemError, PlannerError
 from .plan import CostBreakdown, DevicePlan, Plan, UnmetWish
 from .planning import plan
-from .problem import GridConnection, Horizon, Ladder, Problem, Rung
+from .problem import (
+    CapacityTariff,
+    DeviceLimit,
+    GridConnection,
+    GridLimitWindow,
+    Horizon,
+    Ladder,
+    LocalWindow,
+    Problem,
+    Rung,
+)
 from .scenario import load_scenario, scenario_from_dict
 
 __all__ = [
     "Battery",
+    "CapacityTariff",
     "ComfortPeriod",
     "CostBreakdown",
+    "DeviceLimit",
     "DevicePlan",
     "EVCharger",
     "GridConnection",
+    "GridLimitWindow",
     "HeatPump",
     "Horizon",
     "HotWaterBuffer",
     "InvalidProblemError",
     "Ladder",
+    "LocalWindow",
     "PVInverter",
     "PartChoice",
     "Plan",

@@ -46,8 +46,11 @@ def baseline(p: Problem) -> BaselineSummary:
     for part in parts:
         wear += part.wear_eur
         stored += part.stored_eur
+    capacity = 0.0
+    if p.capacity_tariff is not None:
+        capacity, _ = p.capacity_tariff.cost_eur(p.horizon, imp)
     return BaselineSummary(
-        CostBreakdown(imp_eur, exp_eur, wear, stored),
+        CostBreakdown(imp_eur, exp_eur, wear, stored, capacity),
         meets_limits,
         all(part.wishes_met for part in parts),
         imp,

@@ -259,6 +259,14 @@ class DeviceModel[S: DeviceSpec](ABC):
         """Values of its integer columns for a feasible start near the relaxed ``x``."""
         return None
 
+    def warm_pattern(
+        self, x: FloatArray, previous: Sequence[FloatArray]
+    ) -> tuple[IntArray, FloatArray] | None:
+        """Like :meth:`start_pattern`, but near ``previous``: the last plan's values of its
+        integer columns, shifted to this horizon (NaN in slots it did not cover). Replanning
+        (``replan.py``) starts from it. By default the relaxation's pattern."""
+        return self.start_pattern(x)
+
     # -- results --------------------------------------------------------------------------
 
     @abstractmethod

@@ -5,20 +5,22 @@ Rung objectives (all minimised, natural units):
 - GRID: kWh above the soft grid limits (the fuse itself is a hard bound).
 - WISHES: kWh of EV energy short of its target + K·h outside a comfort band + kWh of battery
   energy short of ``soc_final``.
+- GRID_AWARE (optional, below WISHES): kWh imported in the netbewust window above the home's
+  inflexible net load.
 - OWN_PRODUCTION: kWh of own PV not used in the home (exported or curtailed).
-- COST: EUR (import - export + wear - value of stored energy at the end).
+- COST: EUR (import - export + capacity tariff + wear - value of stored energy at the end).
 - tie-break (optional, always last): a per-household pseudo-random preference over slots.
 
-Algorithm. GRID and WISHES are *slack rungs*: their value is >= 0 and 0 means "met". Let the
-*prefix* be the remaining rungs up to and including the first non-slack one. Solve the prefix
-with weights (higher rungs heavier). Walk down: a slack rung that is zero in that solution is
-at its optimum, so it is fixed there (a constraint ``value <= tiny``) and the solution stays
-optimal for the rest of the prefix; a slack rung that is not zero is solved on its own and
-fixed at its optimum (with ``Ladder.tolerance`` relative slack); when the prefix is a single
-rung the solution is optimal for it alone, so it is fixed and the next prefix is solved. The
-weights therefore only decide how many solves are needed, never the result, and a lower rung
-never buys anything from a higher one. In the common case (every wish and limit can be met,
-cost last) a single solve suffices.
+Algorithm. GRID, WISHES and GRID_AWARE are *slack rungs*: their value is >= 0 and 0 means "met".
+Let the *prefix* be the remaining rungs up to and including the first non-slack one. Solve the
+prefix with weights (higher rungs heavier). Walk down: a slack rung that is zero in that
+solution is at its optimum, so it is fixed there (a constraint ``value <= tiny``) and the
+solution stays optimal for the rest of the prefix; a slack rung that is not zero is solved on
+its own and fixed at its optimum (with ``Ladder.tolerance`` relative slack); when the prefix is
+a single rung the solution is optimal for it alone, so it is fixed and the next prefix is
+solved. The weights therefore only decide how many solves are needed, never the result, and a
+lower rung never buys anything from a higher one. In the common case (every wish and limit can
+be met, cost last) a single solve suffices.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ import numpy as np
 from .builder import BaseModel
 from .model import Index
 from .problem import FloatArray, Problem, Rung
+from .replan import WarmStart, integer_hints, seed_binaries
 from .solve import Disjunctions, Outcome, RunStats, solve_relaxed
 
 TIE_BREAK = "tie_break"
-_SLACK_RUNGS = frozenset({Rung.GRID.value, Rung.WISHES.value})
+_SLACK_RUNGS = frozenset({Rung.GRID.value, Rung.WISHES.value, Rung.GRID_AWARE.value})
 _ZERO = 1e-6
 """A slack rung at or below this (kWh, K·h) counts as met."""
 
@@ -57,7 +60,7 @@ def _weights(p: Problem) -> dict[str, float]:
     """Weights that make a met wish/limit cheaper than any cost of meeting it, usually."""
     price = float(np.max(np.abs(np.r_[p.import_price, p.export_price, 0.0]))) + 0.01
     wish = 10.0 * price + 1.0
-    return {Rung.WISHES.value: wish, Rung.GRID.value: 100.0 * wish}
+    return {Rung.WISHES.value: wish, Rung.GRID.value: 100.0 * wish, Rung.GRID_AWARE.value: wish}
 
 
 def _scaled(v: FloatArray) -> FloatArray:
@@ -73,13 +76,22 @@ def lexicographic(
     stats: RunStats,
     *,
     full_binaries: bool = False,
-) -> tuple[Outcome, dict[str, float]]:
-    """Solve the ladder; returns the final outcome and each rung's value."""
+    warm: WarmStart | None = None,
+) -> tuple[Outcome, dict[str, float], Disjunctions]:
+    """Solve the ladder; returns the final outcome, each rung's value and the slots that got
+    binaries. ``warm`` (replanning): the previous plan's binary slots and on/off patterns."""
     # met slack rungs are fixed by zeroing their slack columns (exact, no tolerance)
     base = replace(base, col_upper=base.col_upper.copy())
     dis = Disjunctions.empty(index)
     if full_binaries:
         dis.fill_all(p, index)
+    hints = None
+    if warm is not None:
+        seeded = seed_binaries(p, index, warm)
+        if seeded is not None:
+            for mine, old in zip(dis.slots, seeded, strict=True):
+                mine.update(old)
+        hints = integer_hints(p, index, warm) or None
     remaining = rung_keys(p)
     raw = {k: base.objective(k) for k in remaining}
     weights = _weights(p)
@@ -99,7 +111,15 @@ def lexicographic(
 
     def solve(cost: FloatArray) -> Outcome:
         return solve_relaxed(
-            p, base, index, dis, cost=cost, fixed_rows=fixed, deadline=deadline, stats=stats
+            p,
+            base,
+            index,
+            dis,
+            cost=cost,
+            fixed_rows=fixed,
+            deadline=deadline,
+            stats=stats,
+            hints=hints,
         )
 
     out = solve(weighted(_prefix(remaining)))
@@ -132,4 +152,4 @@ def lexicographic(
     values: dict[str, float] = {}
     if out.x is not None:
         values = {k: float(base.objective(k) @ out.x) for k in rung_keys(p)}
-    return out, values
+    return out, values, dis

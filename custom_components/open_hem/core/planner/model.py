@@ -20,6 +20,7 @@ from .builder import BaseModel, Builder, IntArray
 from .device import DeviceModel, Disjunction, ModelContext, Split
 from .problem import FloatArray, Problem, Rung
 from .registry import kind_of
+from .tariffs import PeakColumns, add_capacity_tariff, add_netbewust, bound_devices, device_limits
 
 _INF = math.inf
 
@@ -47,6 +48,8 @@ class Index:
     integer_cols: list[IntArray] = field(default_factory=list)
     mip_presolve: str | None = None
     """HiGHS ``presolve`` for a mixed-integer solve with the integer columns (None: default)."""
+    peak: PeakColumns | None = None
+    """The capacity tariff's month-peak columns."""
 
 
 def device_models(p: Problem) -> list[DeviceModel[Any]]:
@@ -98,11 +101,17 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
     # Energy balance per slot: import - export = base + consumption - production.
     cols: list[IntArray] = [imp, exp]
     vals: list[float | FloatArray] = [1.0, -1.0]
+    terms = []
     for dev in built:
-        for c, sign in dev.build(b, ctx):
+        dev_terms = dev.build(b, ctx)
+        terms.append((dev, dev_terms))
+        for c, sign in dev_terms:
             cols.append(c)
             vals.append(sign)
     b.rows(cols, vals, base, base)
+    bounds = device_limits(b, p, terms)
+    peak = add_capacity_tariff(b, p, imp)
+    add_netbewust(b, p, imp, base, production)
 
     # Soft grid limits (GRID rung), only where they lie below the hard fuse.
     si_slots = np.flatnonzero(lim_imp < fuse_imp)
@@ -142,8 +151,11 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
         disjunctions=[*(d for dev in built for d in dev.disjunctions()), grid],
         integer_cols=integer_cols,
         mip_presolve=presolve,
+        peak=peak,
     )
-    return b.finish(), index
+    model = b.finish()
+    bound_devices(model, bounds)
+    return model, index
 
 
 @dataclass

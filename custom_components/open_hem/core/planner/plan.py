@@ -17,21 +17,29 @@ def _list(a: FloatArray | None, digits: int = 3) -> list[float] | None:
 
 @dataclass(frozen=True)
 class CostBreakdown:
-    """EUR over the horizon. ``energy_eur`` is the grid bill (import - export)."""
+    """EUR over the horizon. ``energy_eur`` is the grid's energy bill (import - export);
+    ``capacity_eur`` the capacity tariff on the month peaks (including the part already
+    reached, which the plan cannot change)."""
 
     import_eur: float
     export_revenue_eur: float
     wear_eur: float = 0.0
     stored_energy_value_eur: float = 0.0
+    capacity_eur: float = 0.0
 
     @property
     def energy_eur(self) -> float:
         return self.import_eur - self.export_revenue_eur
 
     @property
+    def grid_eur(self) -> float:
+        """The grid bill: energy + capacity tariff."""
+        return self.energy_eur + self.capacity_eur
+
+    @property
     def total_eur(self) -> float:
         """What the plan optimises: bill + wear - value of energy left in batteries."""
-        return self.energy_eur + self.wear_eur - self.stored_energy_value_eur
+        return self.grid_eur + self.wear_eur - self.stored_energy_value_eur
 
     def to_dict(self) -> dict[str, float]:
         return {
@@ -40,6 +48,7 @@ class CostBreakdown:
             "wear_eur": round(self.wear_eur, 6),
             "stored_energy_value_eur": round(self.stored_energy_value_eur, 6),
             "energy_eur": round(self.energy_eur, 6),
+            "capacity_eur": round(self.capacity_eur, 6),
             "total_eur": round(self.total_eur, 6),
         }
 
@@ -135,6 +144,12 @@ class Plan:
     figures: SolveFigures
     slot_cost_eur: FloatArray | None = None
     """Grid cost per slot (import - export revenue), EUR."""
+    month_peak_w: float | None = None
+    """With a capacity tariff: the expected peak of the current month (W) after this plan,
+    at least what the month reached so far and the tariff's minimum."""
+    warm_start: Any = field(default=None, repr=False, compare=False)
+    """What the next plan of the same household starts from (``replan.WarmStart``), passed
+    back with ``plan(problem, previous=this_plan)``; not part of ``to_dict``."""
 
     @property
     def saving_eur(self) -> float:
@@ -162,6 +177,7 @@ class Plan:
             },
             "saving_eur": round(self.saving_eur, 6),
             "slot_cost_eur": _list(self.slot_cost_eur, 6),
+            "month_peak_w": None if self.month_peak_w is None else round(self.month_peak_w, 3),
             "unmet": [u.to_dict() for u in self.unmet],
             "figures": {
                 "build_s": round(self.figures.build_s, 6),

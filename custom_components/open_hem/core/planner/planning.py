@@ -3,6 +3,7 @@ it returns: each device reports its part, the grid's limits are reported here.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 import time
 
 import numpy as np
@@ -22,31 +23,43 @@ from .plan import (
     slot_cost,
 )
 from .problem import FloatArray, Problem, Rung
+from .replan import capture
 from .solve import RunStats, net_grid
 
 
-def plan(problem: Problem, *, time_limit_s: float = 10.0, full_binaries: bool = False) -> Plan:
+def plan(
+    problem: Problem,
+    *,
+    time_limit_s: float = 10.0,
+    full_binaries: bool = False,
+    previous: Plan | None = None,
+) -> Plan:
     """Plan ``problem``: an optimal plan under the ladder, or the best found in time.
 
     Never raises for a wish that cannot be met (it is relaxed and reported in ``unmet``);
     malformed input is rejected when the :class:`Problem` is built. ``full_binaries`` puts a
     binary in every slot up front (the textbook model; for verification, slower).
+    ``previous``: the last plan of the same household, when replanning (a horizon slid by a
+    slot or more): the solve starts from what it knows (``replan.py``); the result is as
+    exact as without it.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit_s
     stats = RunStats()
     base_model, index = build(problem)
     stats.build_s += time.perf_counter() - t0
-    out, values = lexicographic(
-        problem, base_model, index, deadline, stats, full_binaries=full_binaries
+    warm = None if previous is None else previous.warm_start
+    out, values, dis = lexicographic(
+        problem, base_model, index, deadline, stats, full_binaries=full_binaries, warm=warm
     )
     ref = baseline(problem)
     if out.x is None:
         return _from_baseline(problem, ref, stats)
     x = net_grid(problem, index, out.x)
-    return _extract(
+    result = _extract(
         problem, index=index, x=x, status=out.status, ref=ref, stats=stats, values=values
     )
+    return replace(result, warm_start=capture(problem, index, dis.slots, out.x))
 
 
 def _extract(
@@ -100,13 +113,17 @@ def _extract(
     imp_eur, exp_eur = grid_cost(
         imp, exp, np.asarray(p.import_price), np.asarray(p.export_price), dt
     )
+    capacity, peak = 0.0, None
+    if p.capacity_tariff is not None:
+        capacity, peak = p.capacity_tariff.cost_eur(p.horizon, imp)
     return Plan(
         status=status,
         slot_start=tuple(p.horizon.times_utc()),
         import_w=imp,
         export_w=exp,
         devices=tuple(devices),
-        cost=CostBreakdown(imp_eur, exp_eur, wear, stored),
+        cost=CostBreakdown(imp_eur, exp_eur, wear, stored, capacity),
+        month_peak_w=peak,
         baseline=ref,
         unmet=tuple(unmet),
         figures=SolveFigures(
@@ -126,6 +143,9 @@ def _from_baseline(p: Problem, ref: BaselineSummary, stats: RunStats) -> Plan:
         export_w=ref.export_w,
         devices=ref.devices,
         cost=ref.cost,
+        month_peak_w=None
+        if p.capacity_tariff is None
+        else p.capacity_tariff.cost_eur(p.horizon, ref.import_w)[1],
         baseline=ref,
         unmet=(),
         figures=SolveFigures(stats.build_s, stats.solve_s, stats.solves, stats.binaries, 0.0),

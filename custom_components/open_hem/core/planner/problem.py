@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 import enum
 import math
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .devices import Battery, EVCharger, HeatPump, PVInverter
 
 type FloatArray = NDArray[np.float64]
+type IntArrayLike = NDArray[np.int64]
 type SlotValues = FloatArray | Sequence[float] | float
 """Per-slot values: an array, a sequence, or one value for every slot."""
 
@@ -120,22 +121,72 @@ class Horizon:
         return max(0, min(self.slots, self.slot_of(when)))
 
 
+def _check_window(owner: str, start_slot: int, end_slot: int) -> None:
+    if not 0 <= start_slot <= end_slot:
+        raise InvalidProblemError(f"{owner}: need 0 <= start_slot <= end_slot")
+
+
+@dataclass(frozen=True)
+class GridLimitWindow:
+    """A grid signal: import/export limits (W) in slots ``[start_slot, end_slot)`` (e.g. from
+    ``open_hem.set_grid_limit``, a DSO congestion window or a §14a limit at the connection
+    point). ``None`` leaves that direction alone. A window may reach past the horizon."""
+
+    start_slot: int
+    end_slot: int
+    import_w: float | None = None
+    export_w: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_window("GridLimitWindow", self.start_slot, self.end_slot)
+        for v in (self.import_w, self.export_w):
+            if v is not None and not v >= 0:
+                raise InvalidProblemError("GridLimitWindow: limits must be >= 0")
+
+
+@dataclass(frozen=True)
+class DeviceLimit:
+    """A cap on ONE device's consumption (W) in slots ``[start_slot, end_slot)``: Germany's
+    §14a EnWG dimming of a heat pump, wallbox or battery (charging) to e.g. 4.2 kW.
+
+    Hard, like a device safety limit, not a GRID-rung slack: the DSO's control box enforces
+    it on the device whatever the plan says, so a plan above it could not be carried out.
+    It can never make a plan infeasible (a device can always draw less; a wish it costs is
+    relaxed and reported on the WISHES rung). It caps what the device draws from the home's
+    balance (a battery's charging, not its discharging)."""
+
+    device: str
+    start_slot: int
+    end_slot: int
+    max_w: float = 4200.0
+
+    def __post_init__(self) -> None:
+        _check_window(f"DeviceLimit {self.device!r}", self.start_slot, self.end_slot)
+        if not (self.max_w >= 0) or math.isinf(self.max_w):
+            raise InvalidProblemError(f"DeviceLimit {self.device!r}: max_w must be finite, >= 0")
+
+
 @dataclass(frozen=True)
 class GridConnection:
     """Grid limits in W. ``fuse_*`` is the physical connection (a safety limit: hard);
     ``import_limit_w``/``export_limit_w`` are per-slot limits below it (bandwidth contract,
-    street capacity, a congestion window) that sit on the GRID rung of the ladder."""
+    street capacity, a congestion window) that sit on the GRID rung of the ladder, and so do
+    ``windows`` (the lowest limit applies). ``device_limits`` cap single devices (hard)."""
 
     fuse_import_w: float = 17250.0
     fuse_export_w: float = 17250.0
     import_limit_w: FloatArray | Sequence[float] | float | None = None
     export_limit_w: FloatArray | Sequence[float] | float | None = None
+    windows: tuple[GridLimitWindow, ...] = ()
+    device_limits: tuple[DeviceLimit, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("fuse_import_w", "fuse_export_w"):
             v = getattr(self, name)
             if not (v >= 0) or math.isinf(v):
                 raise InvalidProblemError(f"GridConnection.{name} must be finite and >= 0")
+        object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "device_limits", tuple(self.device_limits))
 
     def limits(self, n: int) -> tuple[FloatArray, FloatArray]:
         """Per-slot soft (ladder) import and export limits, capped at the fuse."""
@@ -145,7 +196,114 @@ class GridConnection:
         le = as_array("export_limit_w", exp, n, allow_inf=True)
         if (li < 0).any() or (le < 0).any():
             raise InvalidProblemError("grid limits must be >= 0")
-        return np.minimum(li, self.fuse_import_w), np.minimum(le, self.fuse_export_w)
+        li = np.minimum(li, self.fuse_import_w)
+        le = np.minimum(le, self.fuse_export_w)
+        for w in self.windows:
+            a, b = min(w.start_slot, n), min(w.end_slot, n)
+            if w.import_w is not None:
+                li[a:b] = np.minimum(li[a:b], w.import_w)
+            if w.export_w is not None:
+                le[a:b] = np.minimum(le[a:b], w.export_w)
+        return li, le
+
+    def device_caps(self, name: str, n: int) -> FloatArray | None:
+        """Per-slot cap on device ``name``'s consumption (inf where none), or None."""
+        caps = None
+        for lim in self.device_limits:
+            if lim.device != name:
+                continue
+            if caps is None:
+                caps = np.full(n, math.inf)
+            a, b = min(lim.start_slot, n), min(lim.end_slot, n)
+            caps[a:b] = np.minimum(caps[a:b], lim.max_w)
+        return caps
+
+
+@dataclass(frozen=True)
+class CapacityTariff:
+    """A capacity tariff (Flanders, Fluvius/VREG since 2023): a price per kW of the month's
+    highest 15-minute average grid import, at least ``minimum_w``, billed monthly on a
+    12-month average.
+
+    The annual bill is ``rate_per_year * mean of the last 12 month peaks``, so one kW more on
+    one month's peak costs ``rate_per_year / 12``: ``eur_per_kw_month``, the marginal price the
+    planner uses (for the horizon as given: it is not prorated). The planner minimises the
+    rise of the month's peak above ``peak_so_far_w`` (the P1 meter's month maximum,
+    ``1-0:1.6.0``) at that price. Slots in a later month (a horizon over a month's end) start
+    a new month peak at ``minimum_w`` unless ``per_month`` is False (one peak over the
+    horizon, as the benchmark scenarios define it). With slots longer than 15 minutes the
+    slot average stands in for the quarter-hour average; with shorter slots the
+    quarter-hour averages are used."""
+
+    eur_per_kw_month: float
+    peak_so_far_w: float = 0.0
+    minimum_w: float = 2500.0
+    per_month: bool = True
+
+    def __post_init__(self) -> None:
+        for key in ("eur_per_kw_month", "peak_so_far_w", "minimum_w"):
+            v = getattr(self, key)
+            if not (v >= 0) or math.isinf(v):
+                raise InvalidProblemError(f"CapacityTariff.{key} must be finite and >= 0")
+
+    def months(self, horizon: Horizon) -> list[IntArrayLike]:
+        """The slots of each billing month in the horizon (the first is the current one)."""
+        n = horizon.slots
+        if not self.per_month:
+            return [np.arange(n, dtype=np.int64)]
+        tz = horizon.tz
+        keys = [(t.year, t.month) for t in (s.astimezone(tz) for s in horizon.times_utc())]
+        out: list[IntArrayLike] = []
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or keys[i] != keys[start]:
+                out.append(np.arange(start, i, dtype=np.int64))
+                start = i
+        return out
+
+    def floor_w(self, month: int) -> float:
+        """The peak a month starts from: what this month reached, a later month's minimum."""
+        return max(self.minimum_w, self.peak_so_far_w) if month == 0 else self.minimum_w
+
+    def quarter_groups(self, horizon: Horizon, slots: IntArrayLike) -> list[IntArrayLike]:
+        """``slots`` grouped by quarter-hour (one group per slot for slots >= 15 min)."""
+        if horizon.step_minutes >= 15:
+            return [slots[i : i + 1] for i in range(len(slots))]
+        per = 15 // horizon.step_minutes if 15 % horizon.step_minutes == 0 else 1
+        t0 = horizon.start.astimezone(_UTC)
+        offset = (t0.minute % 15) // horizon.step_minutes
+        key = (slots + offset) // per
+        return [slots[key == k] for k in np.unique(key)]
+
+    def cost_eur(self, horizon: Horizon, import_w: FloatArray) -> tuple[float, float]:
+        """(capacity cost in EUR, the current month's peak in W) of a plan's imports."""
+        total = 0.0
+        first = 0.0
+        for m, slots in enumerate(self.months(horizon)):
+            peak = self.floor_w(m)
+            for g in self.quarter_groups(horizon, slots):
+                peak = max(peak, float(np.mean(import_w[g])))
+            total += self.eur_per_kw_month * peak / 1000.0
+            if m == 0:
+                first = peak
+        return total, first
+
+
+@dataclass(frozen=True)
+class LocalWindow:
+    """A daily window of local time ``[start, end)`` (e.g. 16:00-21:00)."""
+
+    start: time = time(16, 0)
+    end: time = time(21, 0)
+
+    def mask(self, horizon: Horizon) -> NDArray[np.bool_]:
+        """Slots whose start lies in the window (local time; may wrap past midnight)."""
+        a = self.start.hour * 60 + self.start.minute
+        b = self.end.hour * 60 + self.end.minute
+        mins = np.array([t.hour * 60 + t.minute for t in horizon.times_local()])
+        if a <= b:
+            return (mins >= a) & (mins < b)
+        return (mins >= a) | (mins < b)
 
 
 class Rung(enum.StrEnum):
@@ -153,6 +311,7 @@ class Rung(enum.StrEnum):
 
     GRID = "grid"  # stay within the (soft) grid limits: the connection/street/congestion limit
     WISHES = "wishes"  # EV energy by its deadline, comfort band, battery end SOC
+    GRID_AWARE = "grid_aware"  # grid-friendly preferences below the wishes: netbewust laden
     OWN_PRODUCTION = "own_production"  # use own PV in the home (minimise PV exported or curtailed)
     COST = "cost"  # energy cost
 
@@ -174,12 +333,37 @@ class Ladder:
     homes do not all switch on in the same cheap quarter-hour. The cost stays optimal."""
     tolerance: float = 1e-9
     """Relative slack allowed when a rung's optimum is fixed for the rungs below."""
+    netbewust: LocalWindow | None = None
+    """*Netbewust laden*: in this daily window (16:00-21:00 by default) the plan avoids grid
+    import above the household's own inflexible net load (base load minus PV): EV charging,
+    battery charging from the grid, shiftable loads and heat-pump boosts move out of it, and
+    a battery may cover the home there instead. Minimised in kWh on the GRID_AWARE rung, which
+    always sits below WISHES (inserted right after it when ``order`` omits it): a soft
+    preference that never breaks a wish, and that beats cost when the two clash."""
+
+    @classmethod
+    def grid_aware(cls, *, netbewust: bool = True, **kw: Any) -> Ladder:
+        """The grid-aware profile: GRID > WISHES > GRID_AWARE > COST, netbewust laden on."""
+        return cls(
+            (Rung.GRID, Rung.WISHES, Rung.GRID_AWARE, Rung.COST),
+            netbewust=LocalWindow() if netbewust else None,
+            **kw,
+        )
 
     def __post_init__(self) -> None:
         try:
             order = tuple(Rung(r) for r in self.order)
         except ValueError as err:
             raise InvalidProblemError(f"Ladder: {err}") from err
+        if self.netbewust is not None and Rung.GRID_AWARE not in order:
+            at = order.index(Rung.WISHES) + 1 if Rung.WISHES in order else len(order)
+            order = (*order[:at], Rung.GRID_AWARE, *order[at:])
+        if (
+            Rung.GRID_AWARE in order
+            and Rung.WISHES in order
+            and order.index(Rung.GRID_AWARE) < order.index(Rung.WISHES)
+        ):
+            raise InvalidProblemError("Ladder: grid_aware must rank below wishes")
         object.__setattr__(self, "order", order)
         if len(set(order)) != len(order):
             raise InvalidProblemError("Ladder: a rung appears twice")
@@ -209,6 +393,8 @@ class Problem:
     heat_pumps: tuple[HeatPump, ...] = ()
     pv: tuple[PVInverter, ...] = ()
     ladder: Ladder = field(default_factory=Ladder)
+    capacity_tariff: CapacityTariff | None = None
+    """A price on the month's peak import (Flanders); None: no such tariff."""
     devices: tuple[DeviceSpec, ...] = ()
     """Devices of any registered kind (see ``registry.py``); the four fields above stay for
     the grote vier. Kinds without a field of their own (a test's, later ones) go here."""
@@ -237,6 +423,9 @@ class Problem:
         if len(set(names)) != len(names):
             raise InvalidProblemError("device names must be unique")
         self.grid.limits(n)
+        for lim in self.grid.device_limits:
+            if lim.device not in names:
+                raise InvalidProblemError(f"DeviceLimit: no device named {lim.device!r}")
 
     def all_devices(self) -> tuple[DeviceSpec, ...]:
         """Every device, kind by kind in registration order (the order a plan lists them)."""

@@ -5,7 +5,8 @@ Semantics of that schema: grid limits are hard (mapped to the fuse), the battery
 equals ``energy_wh``; variant ``milp`` gives the EV its minimum power when on. Each entry of
 ``shiftable_loads`` is one constant on/off block (``power_w`` for ``duration_slots`` slots,
 starting at or after ``earliest_start_slot``, ending by ``latest_end_slot_exclusive``), in both
-variants: a :class:`ShiftableLoad` whose end is a wish that such a file can always meet.
+variants: a :class:`ShiftableLoad` whose end is a wish that such a file can always meet;
+``capacity_tariff`` (optional) prices the horizon's peak import (see :func:`_capacity_tariff`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 from .devices import Battery, EVCharger, PVInverter, ShiftableLoad
 from .errors import InvalidProblemError
-from .problem import GridConnection, Horizon, Ladder, Problem
+from .problem import CapacityTariff, GridConnection, Horizon, Ladder, Problem
 
 type Variant = Literal["lp", "milp"]
 
@@ -84,6 +85,20 @@ def scenario_from_dict(
         evs=tuple(evs),
         pv=(PVInverter("pv", sc["pv_forecast_w"]),),
         ladder=ladder or Ladder(),
+        capacity_tariff=_capacity_tariff(sc.get("capacity_tariff")),
+    )
+
+
+def _capacity_tariff(ct: dict[str, Any] | None) -> CapacityTariff | None:
+    """``capacity_tariff``: ``eur_per_kw * max(peak_so_far_w, max import)``, one peak over the
+    whole horizon, the minimum already in ``peak_so_far_w``."""
+    if ct is None:
+        return None
+    return CapacityTariff(
+        eur_per_kw_month=float(ct["eur_per_kw"]),
+        peak_so_far_w=float(ct.get("peak_so_far_w", 0.0)),
+        minimum_w=0.0,
+        per_month=False,
     )
 
 

@@ -351,6 +351,7 @@ def _on_off_start(
     *,
     deadline: float,
     stats: RunStats,
+    hints: dict[str, list[FloatArray]] | None = None,
 ) -> tuple[Outcome | None, FloatArray | None]:
     """A feasible plan to start on/off units from: the LP relaxation, each device's on/off
     pattern near it (``start_pattern``), then the LP with that pattern fixed.
@@ -368,7 +369,10 @@ def _on_off_start(
     cols: list[IntArray] = []
     values: list[FloatArray] = []
     for dev in index.built:
-        pattern = dev.start_pattern(out.x)
+        if hints and dev.name in hints:
+            pattern = dev.warm_pattern(out.x, hints[dev.name])
+        else:
+            pattern = dev.start_pattern(out.x)
         if pattern is not None:
             cols.append(pattern[0])
             values.append(pattern[1])
@@ -408,6 +412,7 @@ def solve_relaxed(
     deadline: float,
     stats: RunStats,
     mip_rel_gap: float = MIP_REL_GAP,
+    hints: dict[str, list[FloatArray]] | None = None,
 ) -> Outcome:
     """Minimise ``cost`` under every disjunction, with as few binaries as possible.
 
@@ -433,7 +438,9 @@ def solve_relaxed(
         stats.binaries = max(stats.binaries, extras.count + _n_int(index))
         is_mip = bool(lp.integrality_)
         if is_mip and fallback is None and index.integer_cols:
-            fallback, relaxed = _on_off_start(index, lp, deadline=deadline, stats=stats)
+            fallback, relaxed = _on_off_start(
+                index, lp, deadline=deadline, stats=stats, hints=hints
+            )
             if relaxed is not None and dis.add_violations(index, relaxed[: base.ncol]):
                 # the relaxation already shows where other devices need binaries: add them
                 # now rather than after a first (slow) mixed-integer solve
@@ -447,8 +454,9 @@ def solve_relaxed(
             h.setOptionValue("presolve", presolve)
         h.passModel(lp)
         started = is_mip and fallback is not None and fallback.x is not None
-        # On/off units: HiGHS does better from its own start (see ON_OFF_MIP_START)
-        started = started and (ON_OFF_MIP_START or not index.integer_cols)
+        # On/off units: HiGHS does better from its own start (see ON_OFF_MIP_START) than
+        # from the relaxation's, but a replan starts from the previous plan's pattern
+        started = started and (ON_OFF_MIP_START or not index.integer_cols or bool(hints))
         if started and fallback is not None and fallback.x is not None:
             start = highspy.HighsSolution()
             start.col_value = _start(extras, fallback.x[: base.ncol]).tolist()

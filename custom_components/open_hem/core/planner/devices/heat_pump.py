@@ -373,6 +373,22 @@ class HeatPumpModel(DeviceModel[HeatPump]):
         )
         return self.on, pattern.astype(np.float64)
 
+    def warm_pattern(
+        self, x: FloatArray, previous: Sequence[FloatArray]
+    ) -> tuple[IntArray, FloatArray] | None:
+        """The previous plan's on/off pattern where it has one, the relaxation's after it,
+        made to keep run and pause times."""
+        if self.on is None:
+            return None
+        hp = self.spec
+        want = sigma_delta(x[self.power], hp.min_w, self.ub)
+        known = ~np.isnan(previous[0])
+        want[known] = previous[0][known] > 0.5
+        pattern = run_pause(
+            want, self.ub > 0, hp.min_run_slots, hp.min_pause_slots, hp.initially_on
+        )
+        return self.on, pattern.astype(np.float64)
+
     def report(self, x: FloatArray, ctx: ReportContext) -> DeviceResult:
         hp, n, dt, out = self.spec, ctx.n, ctx.dt_h, ctx.outdoor_c
         power = x[self.power]
