@@ -20,11 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.open_hem.p1_const import SUBENTRY_P1_METER
+from custom_components.open_hem.p1.const import SUBENTRY_P1_METER
 from tests.p1_helpers import FLUVIUS, V4_2, V5, TelegramServer, telegram_bytes, telegram_text
 from tests.test_p1_homewizard import HOMEWIZARD_DATA
 
-FLOW = "custom_components.open_hem.p1_config_flow"
+FLOW = "custom_components.open_hem.p1.config_flow"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.open_hem.const import DOMAIN
-from custom_components.open_hem.p1_coordinator import P1Coordinator
+from custom_components.open_hem.p1.coordinator import P1Coordinator
 from tests.p1_helpers import (
     FLUVIUS,
     V5,

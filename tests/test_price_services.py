@@ -231,7 +231,7 @@ async def test_hanging_price_integration_times_out(hass: HomeAssistant) -> None:
         "nordpool", "get_prices_for_date", hang, supports_response=SupportsResponse.ONLY
     )
     entry = _service_entry("nordpool", nordpool)
-    with patch("custom_components.open_hem.price_sources.TIMEOUT_S", 0.01):
+    with patch("custom_components.open_hem.prices.sources.TIMEOUT_S", 0.01):
         await _setup(hass, entry)
     coordinator = entry.runtime_data.prices
     assert coordinator is not None

@@ -399,7 +399,7 @@ async def test_unreadable_storage_and_early_refresh(
     aioclient_mock.get(URL, text=a44(TODAY))
     entry = entsoe_entry()
     with patch(
-        "custom_components.open_hem.price_coordinator.Store.async_load",
+        "custom_components.open_hem.prices.coordinator.Store.async_load",
         side_effect=HomeAssistantError("broken json"),
     ):
         await _setup(hass, entry)

@@ -9,8 +9,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
-from .p1_coordinator import async_start_p1_meters
-from .price_coordinator import async_setup_prices
+from .p1.coordinator import async_start_p1_meters
+from .prices.coordinator import async_setup_prices
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

@@ -1,4 +1,4 @@
-"""Binary sensors of Open HEM."""
+"""Binary sensors of Open HEM: each feature adds its own."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
-from .price_sensor import async_add_price_binary_sensors
+from .prices import binary_sensor as prices
 
-# Binary sensors read the coordinators' data: no polling limit needed.
+# Binary sensors read the features' data: no polling limit needed.
 PARALLEL_UPDATES = 0
+
+FEATURES = (prices,)
 
 
 async def async_setup_entry(
@@ -17,5 +19,6 @@ async def async_setup_entry(
     entry: OpenHemConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up Open HEM binary sensors."""
-    async_add_price_binary_sensors(entry, async_add_entities)
+    """Hand over to every feature's binary sensors (one signature: HA's platform setup)."""
+    for feature in FEATURES:
+        await feature.async_setup_entry(hass, entry, async_add_entities)

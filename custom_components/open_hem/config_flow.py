@@ -36,9 +36,9 @@ from .core.prices.entsoe_client import EntsoeClient
 from .core.prices.errors import EntsoeAuthError, EntsoeTemporaryError
 from .core.prices.tariff import ExportMode, defaults_for
 from .core.prices.zones import BIDDING_ZONES, default_zone, eic
-from .p1_config_flow import P1MeterSubentryFlow
-from .p1_const import SUBENTRY_P1_METER
-from .price_const import (
+from .p1.config_flow import P1MeterSubentryFlow
+from .p1.const import SUBENTRY_P1_METER
+from .prices.const import (
     CONF_BIDDING_ZONE,
     CONF_ENERGY_TAX,
     CONF_EXPORT_FEE,
@@ -54,7 +54,7 @@ from .price_const import (
     RESOLUTION_60,
     PriceSourceKind,
 )
-from .price_coordinator import local_day_start
+from .prices.coordinator import local_day_start
 
 CONF_CHANGE_PRICES = "change_prices"
 PRICE_KEYS = (CONF_PRICE_SOURCE, CONF_TOKEN, CONF_BIDDING_ZONE, CONF_PRICE_ENTRY)

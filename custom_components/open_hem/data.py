@@ -10,8 +10,8 @@ from homeassistant.config_entries import ConfigEntry
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
 
 if TYPE_CHECKING:
-    from .p1_coordinator import P1Coordinator
-    from .price_coordinator import PriceCoordinator
+    from .p1.coordinator import P1Coordinator
+    from .prices.coordinator import PriceCoordinator
 
 
 @dataclass(kw_only=True)

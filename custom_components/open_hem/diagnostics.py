@@ -12,8 +12,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
-from .p1_const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
-from .price_const import CONF_TOKEN
+from .p1.const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
+from .prices.const import CONF_TOKEN
 
 TO_REDACT = {CONF_TOKEN}
 P1_TO_REDACT = {CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC}

@@ -13,11 +13,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
 from .entity import OpenHemHubEntity
-from .p1_sensor import async_setup_p1_sensors
-from .price_sensor import async_add_price_sensors
+from .p1 import sensor as p1
+from .prices import sensor as prices
 
 # Sensors only read runtime data or push from their own sources: no polling limit needed.
 PARALLEL_UPDATES = 0
+
+FEATURES = (prices, p1)
 
 CONNECTION_LIMIT = SensorEntityDescription(
     key="connection_limit",
@@ -33,16 +35,14 @@ async def async_setup_entry(
     entry: OpenHemConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up Open HEM sensors."""
+    """The hub's own sensor, then every feature's (one signature: HA's platform setup)."""
     async_add_entities([ConnectionLimitSensor(entry, CONNECTION_LIMIT)])
-    async_add_price_sensors(entry, async_add_entities)
-    async_setup_p1_sensors(hass, entry, async_add_entities)
+    for feature in FEATURES:
+        await feature.async_setup_entry(hass, entry, async_add_entities)
 
 
 class ConnectionLimitSensor(OpenHemHubEntity, SensorEntity):
     """The grid connection's limit: the hard bound every plan respects."""
-
-    _attr_should_poll = False
 
     def __init__(self, entry: OpenHemConfigEntry, description: SensorEntityDescription) -> None:
         """Read the limit from the runtime data; it changes only with a reload."""

@@ -23,7 +23,7 @@ import probatio
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry
-from .price_coordinator import local_day_start
+from .prices.coordinator import local_day_start
 
 SERVICE_GET_PRICES: Final = "get_prices"
 ATTR_CONFIG_ENTRY: Final = "config_entry"

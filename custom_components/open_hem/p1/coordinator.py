@@ -25,12 +25,12 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
-from .core.p1.averaging import PowerAverager, TotalGuard
-from .core.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
-from .core.p1.homewizard import HomeWizardError, fetch_reading
-from .core.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
-from .core.p1.serial_tcp import (
+from ..const import DOMAIN
+from ..core.p1.averaging import PowerAverager, TotalGuard
+from ..core.p1.dongles import FORMAT_RAW, DongleDecoder, PayloadError
+from ..core.p1.homewizard import HomeWizardError, fetch_reading
+from ..core.p1.readings import POWER_FIELDS, TOTAL_FIELDS, MeterReading
+from ..core.p1.serial_tcp import (
     IGNORED_LINE,
     P1Protocol,
     SourceError,
@@ -38,9 +38,9 @@ from .core.p1.serial_tcp import (
     open_serial,
     open_tcp,
 )
-from .core.p1.telegram import TelegramError
-from .data import OpenHemConfigEntry
-from .p1_const import (
+from ..core.p1.telegram import TelegramError
+from ..data import OpenHemConfigEntry
+from .const import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,
     CONF_DSMR_VERSION,

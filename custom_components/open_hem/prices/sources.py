@@ -11,10 +11,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
-from .core.prices.entsoe_client import TIMEOUT_S, EntsoeClient
-from .core.prices.errors import EntsoeTemporaryError
-from .core.prices.series import PriceSeries
-from .core.prices.zones import eic
+from ..core.prices.entsoe_client import TIMEOUT_S, EntsoeClient
+from ..core.prices.errors import EntsoeTemporaryError
+from ..core.prices.series import PriceSeries
+from ..core.prices.zones import eic
 
 
 class PriceSourceError(EntsoeTemporaryError):

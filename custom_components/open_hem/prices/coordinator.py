@@ -24,15 +24,15 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER
-from .core.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
-from .core.prices.entsoe_client import EntsoeClient
-from .core.prices.errors import EntsoeAuthError
-from .core.prices.series import PriceSeries, PriceSlot
-from .core.prices.tariff import ExportMode, Tariff, defaults_for
-from .core.prices.zones import default_zone
-from .data import OpenHemConfigEntry
-from .price_const import (
+from ..const import DOMAIN, LOGGER
+from ..core.prices.analysis import DayStats, PriceLevel, best_window, price_level, stats
+from ..core.prices.entsoe_client import EntsoeClient
+from ..core.prices.errors import EntsoeAuthError
+from ..core.prices.series import PriceSeries, PriceSlot
+from ..core.prices.tariff import ExportMode, Tariff, defaults_for
+from ..core.prices.zones import default_zone
+from ..data import OpenHemConfigEntry
+from .const import (
     CONF_BIDDING_ZONE,
     CONF_ENERGY_TAX,
     CONF_EXPORT_FEE,
@@ -53,7 +53,7 @@ from .price_const import (
     RETRY_MAX_S,
     PriceSourceKind,
 )
-from .price_sources import EntsoeSource, PriceSource, ServiceSource
+from .sources import EntsoeSource, PriceSource, ServiceSource
 
 STORAGE_VERSION = 1
 

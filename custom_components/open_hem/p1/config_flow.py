@@ -27,10 +27,10 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from .core.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
-from .core.p1.homewizard import HomeWizardError, fetch_reading
-from .core.p1.readings import DSMR_VERSIONS, MeterReading
-from .core.p1.serial_tcp import (
+from ..core.p1.dongles import FORMAT_RAW, FORMATS, DongleDecoder, PayloadError
+from ..core.p1.homewizard import HomeWizardError, fetch_reading
+from ..core.p1.readings import DSMR_VERSIONS, MeterReading
+from ..core.p1.serial_tcp import (
     CannotConnectError,
     InvalidPathError,
     NoTelegramError,
@@ -38,8 +38,8 @@ from .core.p1.serial_tcp import (
     open_tcp,
     read_one,
 )
-from .core.p1.telegram import TelegramError
-from .p1_const import (
+from ..core.p1.telegram import TelegramError
+from .const import (
     CONF_DSMR_VERSION,
     CONF_HOST,
     CONF_PAYLOAD_FORMAT,
@@ -58,7 +58,7 @@ from .p1_const import (
     SOURCE_SERIAL,
     SOURCES,
 )
-from .p1_coordinator import mqtt_subscription
+from .coordinator import mqtt_subscription
 
 # DSMR 2.2 and 4 meters send a telegram every 10 s, DSMR 5 every second.
 TELEGRAM_WAIT_S = 25.0

@@ -34,11 +34,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .const import DOMAIN
-from .core.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
-from .data import OpenHemConfigEntry
-from .p1_const import SOURCE_HOMEWIZARD
-from .p1_coordinator import P1Coordinator
+from ..const import DOMAIN
+from ..core.p1.readings import POWER_FIELDS, TARIFFS, TOTAL_FIELDS, MeterReading
+from ..data import OpenHemConfigEntry
+from .const import SOURCE_HOMEWIZARD
+from .coordinator import P1Coordinator
 
 DEVICE_METER = "meter"
 DEVICE_GAS = "gas"
@@ -227,8 +227,7 @@ def _device_info(
     return info
 
 
-@callback
-def async_setup_p1_sensors(
+async def async_setup_entry(
     hass: HomeAssistant,
     entry: OpenHemConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,

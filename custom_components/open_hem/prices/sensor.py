@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
@@ -15,15 +14,16 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .core.prices.analysis import PriceLevel
-from .data import OpenHemConfigEntry
-from .entity import OpenHemHubEntity
-from .price_coordinator import PriceCoordinator
+from ..core.prices.analysis import PriceLevel
+from ..data import OpenHemConfigEntry
+from ..entity import OpenHemHubEntity
+from .coordinator import PriceCoordinator
 
 # The currency code, as the Energy dashboard expects for a price entity (like nordpool).
 EUR_PER_KWH = f"EUR/{UnitOfEnergy.KILO_WATT_HOUR}"
@@ -96,10 +96,6 @@ PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
     ),
 )
 
-TOMORROW_KNOWN = BinarySensorEntityDescription(
-    key="tomorrow_prices_known", translation_key="tomorrow_prices_known"
-)
-
 
 class PriceEntity(CoordinatorEntity[PriceCoordinator], OpenHemHubEntity):
     """An entity fed by the price coordinator, on the hub device."""
@@ -126,28 +122,13 @@ class PriceSensor(PriceEntity, SensorEntity):
         return self.entity_description.value_fn(self.coordinator, dt_util.utcnow())
 
 
-class TomorrowKnownSensor(PriceEntity, BinarySensorEntity):
-    """Whether all of tomorrow's prices are known."""
-
-    @property
-    def is_on(self) -> bool:
-        """On once every slot of tomorrow has a price."""
-        return self.coordinator.tomorrow_known(dt_util.utcnow())
-
-
-def async_add_price_sensors(
-    entry: OpenHemConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OpenHemConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the price sensors when a price source is configured."""
     if (coordinator := entry.runtime_data.prices) is not None:
         async_add_entities(
             PriceSensor(entry, coordinator, description) for description in PRICE_SENSORS
         )
-
-
-def async_add_price_binary_sensors(
-    entry: OpenHemConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Add the tomorrow-known binary sensor when a price source is configured."""
-    if (coordinator := entry.runtime_data.prices) is not None:
-        async_add_entities([TomorrowKnownSensor(entry, coordinator, TOMORROW_KNOWN)])
