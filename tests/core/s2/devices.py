@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 import uuid
 
+from s2python.ddbc import DDBCSystemDescription
 from s2python.frbc import FRBCActuatorStatus, FRBCStorageStatus, FRBCSystemDescription
 from s2python.ombc import OMBCStatus, OMBCSystemDescription
 from s2python.pebc import PEBCPowerConstraints
+from s2python.ppbc import PPBCPowerProfileDefinition
 
 CAPACITY_WH = 10_000.0
 ETA = 0.95
@@ -209,3 +211,86 @@ def pv_constraints(peak_w: float = 2000.0, consequence: str = "VANISH") -> PEBCP
             ],
         }
     )
+
+
+def dishwasher(start: datetime, hours: float = 8.0) -> PPBCPowerProfileDefinition:
+    """Two parts: heat (two alternatives: eco 1 kW 30 min, quick 2 kW 15 min), then rinse."""
+
+    def seq(elements: list[tuple[int, float]], interruptible: bool = False) -> dict[str, Any]:
+        return {
+            "id": _id(),
+            "elements": [
+                {
+                    "duration": ms,
+                    "power_values": [
+                        {"value_expected": w, "commodity_quantity": "ELECTRIC.POWER.L1"}
+                    ],
+                }
+                for ms, w in elements
+            ],
+            "is_interruptible": interruptible,
+            "max_pause_before": 15 * 60_000,
+            "abnormal_condition_only": False,
+        }
+
+    return PPBCPowerProfileDefinition.model_validate(
+        {
+            "message_type": "PPBC.PowerProfileDefinition",
+            "message_id": _id(),
+            "id": _id(),
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(hours=hours)).isoformat(),
+            "power_sequences_containers": [
+                {
+                    "id": _id(),
+                    "power_sequences": [
+                        seq([(30 * 60_000, 1000.0)]),
+                        seq([(15 * 60_000, 2000.0)]),
+                    ],
+                },
+                {
+                    "id": _id(),
+                    "power_sequences": [seq([(10 * 60_000, 300.0), (5 * 60_000, 150.0)], True)],
+                },
+            ],
+        }
+    )
+
+
+class HybridHeatPump:
+    """DDBC: one actuator, heat pump mode (0-2 kW el, 0-6 kW heat) and boiler (0 W, 0-10 kW)."""
+
+    def __init__(self) -> None:
+        self.actuator, self.hp, self.boiler = _id(), _id(), _id()
+
+    def system_description(self) -> DDBCSystemDescription:
+        def mode(mid: str, el: float, heat: float) -> dict[str, Any]:
+            return {
+                "Id": mid,
+                "id": mid,
+                "power_ranges": power(0.0, el),
+                "supply_range": [{"start_of_range": 0.0, "end_of_range": heat}],
+                "abnormal_condition_only": False,
+            }
+
+        return DDBCSystemDescription.model_validate(
+            {
+                "message_type": "DDBC.SystemDescription",
+                "message_id": _id(),
+                "valid_from": datetime.now(UTC).isoformat(),
+                "actuators": [
+                    {
+                        "id": self.actuator,
+                        "supported_commodites": ["ELECTRICITY", "GAS"],
+                        "operation_modes": [
+                            mode(self.hp, 2000.0, 6000.0),
+                            mode(self.boiler, 0.0, 10000.0),
+                        ],
+                        "transitions": [],
+                        "timers": [],
+                    }
+                ],
+                "present_demand_rate": {"start_of_range": 3000.0, "end_of_range": 3000.0},
+                "provides_average_demand_rate_forecast": False,
+            }
+        )

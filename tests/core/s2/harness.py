@@ -141,7 +141,7 @@ class RecordingMixin:
         await connection.send_msg_and_await_reception_status(
             InstructionStatusUpdate(
                 message_id=uuid.uuid4(),
-                instruction_id=msg.id,
+                instruction_id=uuid.UUID(str(getattr(msg.id, "root", msg.id))),
                 status_type=InstructionStatus.ACCEPTED,
                 timestamp=datetime.now(UTC),
             )

@@ -142,7 +142,8 @@ async def test_malformed_unknown_out_of_order_and_non_uuid_ids() -> None:
                 }
             )
             assert (await rm.status_of("ombc-sd-1"))["status"] == "OK"
-            assert session.control is not None and session.control.ready
+            assert session.control is not None
+            assert session.control.ready
             # A bad ReceptionStatus is never answered; every message got exactly one status.
             await rm.send({"message_type": "ReceptionStatus", "status": "OK"})
             await rm.send(

@@ -110,7 +110,8 @@ async def test_unacknowledged_messages_are_retried_then_a_reconnect_is_requested
     clock.t += 11
     await session.check_timeouts()
     assert session.closed
-    assert wire.closed and "no ReceptionStatus" in wire.closed[0]
+    assert wire.closed
+    assert "no ReceptionStatus" in wire.closed[0]
     assert wire.of_type("SessionRequest")[0]["request"] == "RECONNECT"
     assert any(e.kind is EventKind.CLOSED for e in events)
     # Closed sessions ignore everything.
@@ -174,13 +175,15 @@ async def test_session_request_send_failure_and_bad_listeners() -> None:
         json.dumps({"message_type": "SessionRequest", "message_id": "sr-1", "request": "RECONNECT"})
     )
     assert wire.status("sr-1") == "OK"
-    assert session.closed and "reconnect" in (session.close_reason or "")
+    assert session.closed
+    assert "reconnect" in (session.close_reason or "")
 
     session, wire, _ = make()
     await handshake(session, wire)
     wire.fail = True
     await session.receive(json.dumps({"message_type": "Nonsense", "message_id": "x-1"}))
-    assert session.closed and "send failed" in (session.close_reason or "")
+    assert session.closed
+    assert "send failed" in (session.close_reason or "")
 
 
 async def test_control_type_choice_by_the_user() -> None:
@@ -199,11 +202,22 @@ async def test_control_type_choice_by_the_user() -> None:
     session.set_control_type_preference(["NOT_CONTROLABLE"])
     await session.select_control_type(None)
     assert wire.of_type("SelectControlType")[-1]["control_type"] == "NOT_CONTROLABLE"
-    assert session.control is None and session.state is SessionState.CONNECTED
+    assert session.control is None
+    assert session.state is SessionState.CONNECTED
     # No plan can be applied without a control type.
     assert await session.apply_plan(object()) == []
-    # Pending table full: the peer is stuck -> reconnect.
-    session, wire, _ = make(max_pending=2)
+    # Pending table full: messages wait in the outbox and go out as statuses come in.
+    session, wire, _ = make(max_pending=1)
+    await session.start()
+    await session.receive(
+        json.dumps({"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"})
+    )
+    assert not wire.of_type("HandshakeResponse")
+    assert session.pending_count == 2
+    await session.receive(ack(wire, "Handshake"))
+    assert wire.of_type("HandshakeResponse")
+    # Outbox full too: the peer is stuck -> reconnect.
+    session, wire, _ = make(max_pending=1, max_outbox=1)
     await session.start()
     await session.receive(
         json.dumps({"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"})
@@ -215,7 +229,8 @@ async def test_control_type_choice_by_the_user() -> None:
 async def test_receiving_before_start_starts_and_bytes_frames() -> None:
     session, wire, _ = make()
     await session.receive(b'{"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"}')
-    assert wire.of_type("Handshake") and wire.status("rm-hs") == "OK"
+    assert wire.of_type("Handshake")
+    assert wire.status("rm-hs") == "OK"
     await session.receive(b"\xff\xfe")
     assert wire.of_type("ReceptionStatus")[-1]["status"] == "INVALID_DATA"
     await session.receive("[1, 2]")
@@ -223,4 +238,126 @@ async def test_receiving_before_start_starts_and_bytes_frames() -> None:
     await session.reject_busy(b'{"message_id": "busy-1"}')
     assert wire.status("busy-1") == "TEMPORARY_ERROR"
     session.connection_lost()
+    assert session.closed
+
+
+async def test_forecasts_revocations_and_bounded_history() -> None:
+    from datetime import UTC as _UTC  # noqa: PLC0415
+
+    from .devices import OnOffHeatPump  # noqa: PLC0415
+
+    session, wire, _ = make(max_instructions_kept=2, max_forecast_elements=2)
+    await session.start()
+    await session.receive(
+        json.dumps({"message_type": "Handshake", "message_id": "rm-hs", "role": "RM"})
+    )
+    # Before the RM's details: control-type messages are out of order.
+    await session.receive(
+        json.dumps(
+            {
+                "message_type": "OMBC.Status",
+                "message_id": "st-0",
+                "active_operation_mode_id": "off",
+                "operation_mode_factor": 0,
+            }
+        )
+    )
+    assert wire.status("st-0") == "INVALID_CONTENT"
+    bad = details("rm-det-0", ())
+    await session.receive(json.dumps(bad))
+    assert wire.status("rm-det-0") == "INVALID_MESSAGE"  # the schema wants >= 1 control type
+    await session.receive(json.dumps(details("rm-det")))
+    await session.receive(ack(wire, "SelectControlType"))
+    forecast = {
+        "message_type": "PowerForecast",
+        "message_id": "pf-1",
+        "start_time": T0.isoformat(),
+        "elements": [
+            {
+                "duration": 900_000,
+                "power_values": [
+                    {"value_expected": 100.0, "commodity_quantity": "ELECTRIC.POWER.L1"}
+                ],
+            }
+        ],
+    }
+    await session.receive(json.dumps(forecast))
+    assert wire.status("pf-1") == "OK"
+    assert session.power_forecast is not None
+    forecast.update(message_id="pf-2", elements=forecast["elements"] * 3)
+    await session.receive(json.dumps(forecast))
+    assert wire.status("pf-2") == "INVALID_CONTENT"
+    hp = OnOffHeatPump()
+    await session.receive(hp.system_description().to_json())
+    starts = tuple(T0 + timedelta(minutes=15 * i) for i in range(6))
+    from open_hem_core.s2 import PowerPlan  # noqa: PLC0415
+
+    sent = await session.apply_plan(
+        PowerPlan(starts, timedelta(minutes=15), (0.0, 2000.0, 2000.0, 0.0, 0.0, 2000.0))
+    )
+    assert len(sent) == 4  # no status yet: the first slot's mode is sent too
+    assert len(session.instructions) == 2  # bounded
+    last = sent[-1]
+    await session.receive(
+        json.dumps(
+            {
+                "message_type": "RevokeObject",
+                "message_id": "rv-1",
+                "object_type": "OMBC.Instruction",
+                "object_id": last,
+            }
+        )
+    )
+    assert wire.status("rv-1") == "OK"
+    assert session.instructions[last].status == "REVOKED"
+    await session.receive(
+        json.dumps(
+            {
+                "message_type": "RevokeObject",
+                "message_id": "rv-2",
+                "object_type": "OMBC.SystemDescription",
+                "object_id": "x1",
+            }
+        )
+    )
+    assert wire.status("rv-2") == "INVALID_CONTENT"
+    for m in wire.of_type("OMBC.Instruction"):
+        await session.receive(
+            json.dumps(
+                {
+                    "message_type": "ReceptionStatus",
+                    "subject_message_id": m["message_id"],
+                    "status": "INVALID_CONTENT",
+                }
+            )
+        )
+    assert session.instructions[sent[2]].status == "NOT_RECEIVED"
+    await session.receive(
+        json.dumps(
+            {
+                "message_type": "InstructionStatusUpdate",
+                "message_id": "isu-1",
+                "instruction_id": sent[2],
+                "status_type": "REJECTED",
+                "timestamp": datetime.now(_UTC).isoformat(),
+            }
+        )
+    )
+    assert wire.status("isu-1") == "OK", wire.of_type("ReceptionStatus")[-1]
+    assert session.instructions[sent[2]].status == "REJECTED"
+    assert session.snapshot()["instructions"][sent[2]] == "REJECTED"
+    # PERMANENT_ERROR from the RM ends the session.
+    await session.receive(
+        json.dumps(
+            {
+                "message_type": "ReceptionStatus",
+                "subject_message_id": wire.of_type("RevokeObject")[0]["message_id"]
+                if wire.of_type("RevokeObject")
+                else "none",
+                "status": "OK",
+            }
+        )
+    )
+    await session.close("test done")
+    await session.close("twice")
     assert session.closed

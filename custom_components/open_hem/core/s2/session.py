@@ -22,7 +22,7 @@ and a close request to the transport. Timeouts are driven by :meth:`CemSession.c
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -96,7 +96,10 @@ class SessionConfig:
     reception_timeout_s: float = 15.0
     max_retries: int = 2
     max_pending: int = 256
-    """Messages awaiting a ReceptionStatus; more means the peer is stuck (reconnect)."""
+    """Messages awaiting a ReceptionStatus at once; more wait in the outbox."""
+    max_outbox: int = 4096
+    """Messages waiting for room in the pending table; more means the peer is stuck
+    (reconnect)."""
     handshake_timeout_s: float = 30.0
     """From start to the RM's ResourceManagerDetails."""
     timer_interval_s: float | None = 1.0
@@ -314,6 +317,7 @@ class CemSession:
         self._plan: Any = None
         self._listeners: list[Listener] = []
         self._pending: dict[str, _Pending] = {}
+        self._outbox: deque[tuple[str, _Pending]] = deque()
         self._bucket = _Bucket(
             self.config.rate_per_s,
             self.config.rate_burst,
@@ -351,7 +355,8 @@ class CemSession:
 
     @property
     def pending_count(self) -> int:
-        return len(self._pending)
+        """Messages sent or queued that have no ReceptionStatus yet."""
+        return len(self._pending) + len(self._outbox)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -399,6 +404,7 @@ class CemSession:
     def _finish(self, reason: str) -> None:
         self.close_reason = reason
         self._pending.clear()
+        self._outbox.clear()
         self._set_state(SessionState.CLOSED)
         if self._timer_task is not None and self._timer_task is not asyncio.current_task():
             self._timer_task.cancel()
@@ -449,20 +455,28 @@ class CemSession:
         message: Any,
         on_status: Callable[[Status, str | None], None] | None = None,
     ) -> bool:
-        if len(self._pending) >= self.config.max_pending:
-            await self._request_reconnect(
-                f"{len(self._pending)} messages without a ReceptionStatus"
-            )
-            return False
-        text = encode(message)
+        pending = _Pending(message.message_type, encode(message), 0.0, on_status=on_status)
         message_id = sid(message.message_id)
-        self._pending[message_id] = _Pending(
-            message.message_type,
-            text,
-            self.clock.monotonic() + self.config.reception_timeout_s,
-            on_status=on_status,
-        )
-        return await self._write(text)
+        if len(self._pending) >= self.config.max_pending or self._outbox:
+            if len(self._outbox) >= self.config.max_outbox:
+                await self._request_reconnect(
+                    f"{len(self._pending) + len(self._outbox)} messages without a ReceptionStatus"
+                )
+                return False
+            self._outbox.append((message_id, pending))
+            return True
+        return await self._send_pending(message_id, pending)
+
+    async def _send_pending(self, message_id: str, pending: _Pending) -> bool:
+        pending.deadline = self.clock.monotonic() + self.config.reception_timeout_s
+        self._pending[message_id] = pending
+        return await self._write(pending.text)
+
+    async def _flush_outbox(self) -> None:
+        while self._outbox and len(self._pending) < self.config.max_pending and not self.closed:
+            message_id, pending = self._outbox.popleft()
+            if not await self._send_pending(message_id, pending):
+                return
 
     async def check_timeouts(self) -> None:
         """Resend messages whose ReceptionStatus is late; reconnect when retries run out."""
@@ -544,6 +558,7 @@ class CemSession:
             return
         if parsed.message_type == "ReceptionStatus":
             self._on_reception_status(parsed.message)
+            await self._flush_outbox()
             return
         if self.state is SessionState.NEW:
             await self.start()
@@ -683,9 +698,7 @@ class CemSession:
         return Outcome()
 
     def _on_details(self, msg: Any, followups: list[Callable[[], Awaitable[object]]]) -> Outcome:
-        details = RmDetails.of(msg)
-        if not details.available_control_types:
-            return invalid("ResourceManagerDetails offer no control type")
+        details = RmDetails.of(msg)  # the schema guarantees >= 1 control type
         self.rm_details = details
         if self.state is SessionState.DETAILS:
             self._set_state(SessionState.CONNECTED)

@@ -177,6 +177,10 @@ class ModeOption:
     lo_w: float
     hi_w: float
     abnormal_only: bool = False
+    penalty: float = 0.0
+    """A tie-breaker after the power distance (DDBC: how far supply misses demand)."""
+    flat_factor: float = 0.0
+    """The factor to use when the mode's power does not depend on it (DDBC: for supply)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,13 +249,20 @@ class ModeMachine:
         self, options: Sequence[ModeOption], power_w: float, at: datetime
     ) -> tuple[str, float] | None:
         """The allowed mode and factor closest to ``power_w`` (ties: narrower, then stay)."""
-        best: tuple[tuple[float, float, int], str, float] | None = None
+        best: tuple[tuple[float, float, float, int], str, float] | None = None
         for opt in options:
             if opt.abnormal_only or self.edge(opt.mode_id, at) is False:
                 continue
             f, dist = factor_for(power_w, opt.lo_w, opt.hi_w)
+            if abs(opt.hi_w - opt.lo_w) < EPS_W:
+                f = opt.flat_factor
             width = round(abs(opt.hi_w - opt.lo_w), 6)
-            score = (round(dist, 6), width, 0 if opt.mode_id == self.current else 1)
+            score = (
+                round(dist, 6),
+                round(opt.penalty, 6),
+                width,
+                0 if opt.mode_id == self.current else 1,
+            )
             if best is None or score < best[0]:
                 best = (score, opt.mode_id, f)
         return None if best is None else (best[1], best[2])
