@@ -36,6 +36,8 @@ from .core.prices.entsoe_client import EntsoeClient
 from .core.prices.errors import EntsoeAuthError, EntsoeTemporaryError
 from .core.prices.tariff import ExportMode, defaults_for
 from .core.prices.zones import BIDDING_ZONES, default_zone, eic
+from .devices.config_flow import S2DeviceSubentryFlow
+from .devices.const import SUBENTRY_S2_DEVICE
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
 from .prices.const import (
@@ -128,7 +130,10 @@ class OpenHemConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Devices and meters are subentries of the hub: P1 meters first."""
-        return {SUBENTRY_P1_METER: P1MeterSubentryFlow}
+        return {
+            SUBENTRY_P1_METER: P1MeterSubentryFlow,
+            SUBENTRY_S2_DEVICE: S2DeviceSubentryFlow,
+        }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the household's grid connection; the default fits most Dutch homes."""

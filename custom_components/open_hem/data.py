@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
 
 if TYPE_CHECKING:
+    from .devices.manager import S2Devices
     from .p1.coordinator import P1Coordinator
     from .prices.coordinator import PriceCoordinator
 
@@ -23,6 +24,8 @@ class OpenHemData:
     prices: PriceCoordinator | None = None
     # One per P1 meter subentry, by subentry id.
     meters: dict[str, P1Coordinator] = field(default_factory=dict)
+    # The S2 devices (resource managers) and their sessions.
+    s2: S2Devices | None = None
 
     @property
     def connection_limit_w(self) -> int:

@@ -1,7 +1,8 @@
 """Diagnostics for Open HEM.
 
 Redacted: the ENTSO-E token, and for P1 meters the host, serial port and MQTT topic (they can
-identify the home network). The meter's equipment identifier is never included.
+identify the home network). The meter's equipment identifier is never included. S2 devices:
+see devices/diagnostics.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .data import OpenHemConfigEntry
+from .devices.diagnostics import s2_devices_diagnostics
 from .p1.const import CONF_HOST, CONF_SERIAL_PATH, CONF_TOPIC
 from .prices.const import CONF_TOKEN
 
@@ -40,4 +42,5 @@ async def async_get_config_entry_diagnostics(
             }
             for subentry_id, meter in entry.runtime_data.meters.items()
         ],
+        "s2_devices": s2_devices_diagnostics(entry),
     }
