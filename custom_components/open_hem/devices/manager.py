@@ -171,8 +171,6 @@ class S2Device:
         except Exception:
             _LOGGER.exception("S2 device %s: the session failed", self.title)
         finally:
-            if task is not None:
-                self._serving.discard(task)
             session.connection_lost("websocket closed")
             if not ws.closed:
                 await ws.close()
@@ -180,6 +178,8 @@ class S2Device:
             self.stats.last_close_reason = session.close_reason
             _LOGGER.debug("S2 device %s disconnected: %s", self.title, session.close_reason)
             self._notify()
+            if task is not None:
+                self._serving.discard(task)
         return ws
 
     def _new_session(self, ws: web.WebSocketResponse) -> CemSession:
