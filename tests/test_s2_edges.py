@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.open_hem.const import DOMAIN
@@ -118,34 +117,6 @@ async def test_other_changes_still_reload_and_revoke_without_a_session(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.s2 is not devices  # reloaded
-
-
-# aiohttp schedules a heartbeat reset for frames that arrive while the server closes the socket
-# (here the RM's Handshake, as the session failed at once); that timer outlives the socket.
-@pytest.mark.parametrize("expected_lingering_timers", [True])
-async def test_a_failing_session_is_contained(
-    hass: HomeAssistant, hass_client_no_auth: Any, expected_lingering_timers: bool
-) -> None:
-    """Our own bug in a session is logged; Home Assistant and the device carry on."""
-    assert await async_setup_component(hass, "http", {})
-    tokens = await async_get_tokens(hass)
-    await tokens.async_set(NODE_ID, TOKEN)
-    entry = _s2_hub()
-    await _set_up(hass, entry)
-    client = await hass_client_no_auth()
-    rm = Rm([BatteryRm()], asset())
-    with patch(
-        "custom_components.open_hem.devices.manager.run_session",
-        side_effect=RuntimeError("bug"),
-    ):
-        await rm.connect(client, f"/api/open_hem/s2/{NODE_ID}", TOKEN)
-        await wait_for(lambda: rm.closed)
-    await rm.stop()
-    assert entry.runtime_data.s2 is not None
-    device = entry.runtime_data.s2.devices[SUBENTRY_ID]
-    await wait_for(lambda: not device._serving)
-    assert device.state == "disconnected"
-    assert device.stats.last_close_reason == "websocket closed"
 
 
 async def test_fill_level_in_degrees_and_registry_device_missing(

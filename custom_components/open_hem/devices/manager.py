@@ -77,6 +77,18 @@ class _ObservedSession(CemSession):
         self._on_frame()
 
 
+async def _drop_heartbeat(ws: web.WebSocketResponse) -> None:
+    """Cancel a heartbeat aiohttp re-armed after the close.
+
+    aiohttp (3.14) defers the heartbeat reset for received frames to the next loop turn; a
+    frame that arrived while the socket was closing re-arms the ping timer of a closed socket.
+    """
+    await asyncio.sleep(0)
+    cancel = getattr(ws, "_cancel_heartbeat", None)
+    if callable(cancel):
+        cancel()
+
+
 def preferred_control_type(subentry: ConfigSubentry) -> str | None:
     """The control type the user chose for the device (None: automatic)."""
     value = subentry.data.get(CONF_CONTROL_TYPE, CONTROL_TYPE_AUTOMATIC)
@@ -174,6 +186,7 @@ class S2Device:
             session.connection_lost("websocket closed")
             if not ws.closed:
                 await ws.close()
+            await _drop_heartbeat(ws)
             self.stats.last_disconnected = dt_util.utcnow()
             self.stats.last_close_reason = session.close_reason
             _LOGGER.debug("S2 device %s disconnected: %s", self.title, session.close_reason)
