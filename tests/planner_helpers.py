@@ -50,9 +50,11 @@ def devices_entry(*subentries: tuple[str, str], **options: Any) -> MockConfigEnt
     return hub_entry(
         {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"},
         options=options,
+        # A subentry type no feature sets up: the tests register these devices in the hub
+        # themselves, each a real CemSession linked to an s2-python RM.
         subentries=[
             ConfigSubentryData(  # type: ignore[typeddict-unknown-key]
-                data={}, subentry_id=sid, subentry_type="s2_device", title=title, unique_id=sid
+                data={}, subentry_id=sid, subentry_type="test_device", title=title, unique_id=sid
             )
             for sid, title in subentries
         ],

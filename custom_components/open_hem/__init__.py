@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
 from .devices.entity_backed import async_setup_entity_devices
+from .devices.native import async_remove_devices, async_setup_devices
 from .frontend import async_register_frontend
 from .p1.coordinator import async_start_p1_meters
 from .planner import async_setup_planner
@@ -42,6 +43,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
     await async_start_p1_meters(hass, entry)
     await async_setup_entity_devices(hass, entry)
+    entry.runtime_data.s2 = await async_setup_devices(hass, entry)
     entry.runtime_data.planner = await async_setup_planner(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
@@ -53,6 +55,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> 
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
+    """Open HEM is deleted: nothing of it stays in the storage."""
+    await async_remove_devices(hass)
+
+
 async def _async_reload_on_update(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
-    """Reload when the entry's settings change so every part sees the new values."""
+    """Reload when the entry's settings change so every part sees the new values.
+
+    S2 devices added, deleted or changed are applied live instead (no reload).
+    """
+    if (s2 := entry.runtime_data.s2) is not None and await s2.async_entry_updated(entry):
+        return
     hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -22,6 +22,8 @@ import probatio
 
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
 from .devices.entity_flow import SUBENTRY_FLOWS
+from .devices.native.config_flow import S2DeviceSubentryFlow
+from .devices.native.const import SUBENTRY_S2_DEVICE
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
 from .planner.config_flow import PlanningOptionsStep, setup_fields
@@ -69,7 +71,11 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Devices and meters are subentries of the hub: P1 meters first."""
-        return {SUBENTRY_P1_METER: P1MeterSubentryFlow, **SUBENTRY_FLOWS}
+        return {
+            SUBENTRY_P1_METER: P1MeterSubentryFlow,
+            **SUBENTRY_FLOWS,
+            SUBENTRY_S2_DEVICE: S2DeviceSubentryFlow,
+        }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the household's grid connection; the default fits most Dutch homes."""

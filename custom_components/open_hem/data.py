@@ -11,6 +11,7 @@ from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
 from .devices.hub import DeviceHub
 
 if TYPE_CHECKING:
+    from .devices.native.manager import S2Devices
     from .p1.coordinator import P1Coordinator
     from .planner.loop import PlanningLoop
     from .prices.coordinator import PriceCoordinator
@@ -29,6 +30,8 @@ class OpenHemData:
     devices: DeviceHub = field(default_factory=DeviceHub)
     # The planning loop (set up after prices and meters; None only during setup).
     planner: PlanningLoop | None = None
+    # The native S2 devices (resource managers over WebSocket) and their sessions.
+    s2: S2Devices | None = None
 
     @property
     def connection_limit_w(self) -> int:

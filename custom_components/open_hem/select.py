@@ -7,12 +7,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
 from .devices import select as devices
+from .devices.native import select as native
 from .planner import select as planner
 
 # Entities read the features' data (pushed): no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (devices, planner)
+FEATURES = (devices, native, planner)
 
 
 async def async_setup_entry(

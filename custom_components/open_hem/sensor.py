@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .devices.native import sensor as native
 from .entity import OpenHemHubEntity
 from .p1 import sensor as p1
 from .planner import sensor as planner
@@ -20,7 +21,7 @@ from .prices import sensor as prices
 # Sensors only read runtime data or push from their own sources: no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (prices, p1, planner)
+FEATURES = (prices, p1, native, planner)
 
 CONNECTION_LIMIT = SensorEntityDescription(
     key="connection_limit",

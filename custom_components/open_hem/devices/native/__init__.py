@@ -1,0 +1,66 @@
+"""Native S2 devices: resource managers (RMs) that connect over a WebSocket, as HA devices.
+
+Each S2 device is a subentry of the hub entry (``s2_device``). The RM connects to Home
+Assistant's own HTTP server at ``/api/open_hem/s2/<node id>`` with its own bearer token (not a
+Home Assistant user token); each connection runs a core :class:`CemSession`. Until the planning
+loop drives them, paired devices stay in a safe default: Open HEM selects a control type and
+listens, and never sends an instruction.
+
+Modules: ``const`` (keys, limits), ``tokens`` (hashed device tokens in ``.storage``), ``manager``
+(one :class:`S2Device` per subentry, the sessions, live subentry changes), ``http`` (the
+WebSocket view), ``config_flow`` (the subentry flow), ``entity``/``sensor``/``select``
+(entities), ``diagnostics``. Devices never import the planner.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant
+
+from ...data import OpenHemConfigEntry
+from .const import DATA_S2_VIEW
+from .http import S2WebSocketView
+from .manager import S2Devices
+from .tokens import async_get_tokens
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def async_setup_devices(hass: HomeAssistant, entry: OpenHemConfigEntry) -> S2Devices:
+    """The S2 devices of ``entry``: endpoint registered, stale tokens revoked.
+
+    Sessions end when the entry unloads and when Home Assistant stops.
+    """
+    tokens = await async_get_tokens(hass)
+    devices = S2Devices(hass, entry, tokens)
+    # A device deleted while Open HEM was not running keeps no token.
+    await tokens.async_keep_only(device.node_id for device in devices.devices.values())
+    if not hass.data.get(DATA_S2_VIEW):
+        # Views cannot be removed: registered once, it finds the loaded entry per request.
+        # Home Assistant's HTTP server is always there in a real installation (after_dependencies
+        # only orders it first); without it (some tests) S2 devices simply cannot connect.
+        server = getattr(hass, "http", None)  # typed as always there; None without http
+        if server is None:
+            if devices.devices:  # a word only for a household that has S2 devices
+                _LOGGER.warning(
+                    "Home Assistant's HTTP server is not set up: S2 devices cannot connect"
+                )
+        else:
+            server.register_view(S2WebSocketView())
+            hass.data[DATA_S2_VIEW] = True
+    entry.async_on_unload(tokens.async_add_listener(devices.async_token_revoked))
+
+    async def stop(event: Event | None = None) -> None:
+        await devices.async_close_all("Home Assistant stops" if event else "Open HEM unloads")
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, stop))
+    entry.async_on_unload(stop)
+    return devices
+
+
+async def async_remove_devices(hass: HomeAssistant) -> None:
+    """The hub entry is removed: forget every device token."""
+    tokens = await async_get_tokens(hass)
+    await tokens.async_remove()
