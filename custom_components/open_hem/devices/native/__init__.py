@@ -2,14 +2,15 @@
 
 Each S2 device is a subentry of the hub entry (``s2_device``). The RM connects to Home
 Assistant's own HTTP server at ``/api/open_hem/s2/<node id>`` with its own bearer token (not a
-Home Assistant user token); each connection runs a core :class:`CemSession`. Until the planning
-loop drives them, paired devices stay in a safe default: Open HEM selects a control type and
-listens, and never sends an instruction.
+Home Assistant user token); each connection runs a core :class:`CemSession`, which is in the
+device hub while connected, so the planning loop plans and instructs it like any device
+(``planning.py`` says which control types it can plan; the others are only listened to).
 
 Modules: ``const`` (keys, limits), ``tokens`` (hashed device tokens in ``.storage``), ``manager``
 (one :class:`S2Device` per subentry, the sessions, live subentry changes), ``http`` (the
 WebSocket view), ``config_flow`` (the subentry flow), ``entity``/``sensor``/``select``
-(entities), ``diagnostics``. Devices never import the planner.
+(entities), ``diagnostics``, ``planning`` (the planner model from the S2 state). Devices never
+import the planning loop.
 """
 
 from __future__ import annotations

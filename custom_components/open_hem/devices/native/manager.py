@@ -33,6 +33,7 @@ from ...const import DOMAIN
 from ...core.s2 import CemSession, EventKind, SessionConfig, SessionEvent, SessionState
 from ...core.s2.transport import run_session
 from ...data import OpenHemConfigEntry
+from ..hub import ControlledDevice, DeviceHub, DeviceKind
 from .const import (
     CLOSE_WAIT_S,
     CONF_CONTROL_TYPE,
@@ -41,6 +42,7 @@ from .const import (
     HEARTBEAT_S,
     SUBENTRY_S2_DEVICE,
 )
+from .planning import native_planner_model
 from .tokens import DeviceTokens
 
 _LOGGER = logging.getLogger(__name__)
@@ -95,6 +97,12 @@ def preferred_control_type(subentry: ConfigSubentry) -> str | None:
     return None if value == CONTROL_TYPE_AUTOMATIC else str(value)
 
 
+# What changes the plan of a native device: a new model, a drift, a new control type, the end.
+_REPLAN_EVENTS = frozenset(
+    {EventKind.MODEL_CHANGED, EventKind.REPLAN, EventKind.CONTROL_TYPE, EventKind.CLOSED}
+)
+
+
 @dataclass
 class ConnectionStats:
     """How the device's connections went (for diagnostics)."""
@@ -115,9 +123,11 @@ class S2Device:
         entry_id: str,
         subentry: ConfigSubentry,
         remember: Callable[[S2Device, str], None],
+        hub: DeviceHub | None = None,
     ) -> None:
-        """A device without a session yet."""
+        """A device without a session yet; while connected it is in ``hub`` for the loop."""
         self.hass = hass
+        self._hub = hub
         self.entry_id = entry_id
         self.subentry_id = subentry.subentry_id
         self.node_id: str = subentry.data[CONF_NODE_ID]
@@ -175,6 +185,7 @@ class S2Device:
         self.stats.connects += 1
         self.stats.last_connected = dt_util.utcnow()
         _LOGGER.debug("S2 device %s connected from %s", self.title, request.remote)
+        leave_hub = self._join_hub(session)
         task = asyncio.current_task()
         if task is not None:
             self._serving.add(task)
@@ -184,6 +195,7 @@ class S2Device:
             _LOGGER.exception("S2 device %s: the session failed", self.title)
         finally:
             session.connection_lost("websocket closed")
+            leave_hub()
             if not ws.closed:
                 await ws.close()
             await _drop_heartbeat(ws)
@@ -205,9 +217,28 @@ class S2Device:
         return _ObservedSession(send, close=close, config=SessionConfig(), on_frame=self._notify)
 
     @callback
+    def _join_hub(self, session: CemSession) -> Callable[[], None]:
+        """Put this connection in the device hub, so the planning loop plans and instructs it."""
+        if self._hub is None:
+            return lambda: None
+        return self._hub.add(
+            ControlledDevice(
+                subentry_id=self.subentry_id,
+                name=self.title,
+                kind=DeviceKind.S2,
+                session=session,
+                planner_model=lambda starts, duration: native_planner_model(
+                    session, self.title, starts, duration
+                ),
+            )
+        )
+
+    @callback
     def _on_event(self, event: SessionEvent) -> None:
         if event.kind is EventKind.RM_DETAILS:
             self._update_device_registry()
+        if self._hub is not None and event.kind in _REPLAN_EVENTS:
+            self._hub.notify()
         self._notify()
 
     @callback
@@ -302,7 +333,13 @@ class S2Devices:
                 self._add(subentry)
 
     def _add(self, subentry: ConfigSubentry) -> S2Device:
-        device = S2Device(self.hass, self.entry.entry_id, subentry, self._remember)
+        device = S2Device(
+            self.hass,
+            self.entry.entry_id,
+            subentry,
+            self._remember,
+            self.entry.runtime_data.devices,
+        )
         self.devices[subentry.subentry_id] = device
         return device
 
