@@ -48,6 +48,20 @@ def _day_cost(days: int) -> Callable[[PlanningLoop, datetime], float | None]:
     return value
 
 
+def _money(
+    key: str, value_fn: Callable[[PlanningLoop, datetime], StateType | datetime]
+) -> PlanSensorDescription:
+    """An amount in EUR the plan expects."""
+    return PlanSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=EUR,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+    )
+
+
 def _base_load(loop: PlanningLoop, now: datetime) -> float | None:
     snap = loop.snapshot
     i = None if snap is None else snap.index(now)
@@ -62,31 +76,11 @@ HUB_SENSORS: tuple[PlanSensorDescription, ...] = (
         options=[s.value for s in PlanStatus],
         value_fn=lambda loop, now: None if loop.snapshot is None else loop.snapshot.status.value,
     ),
-    PlanSensorDescription(
-        key="expected_cost_today",
-        translation_key="expected_cost_today",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=EUR,
-        suggested_display_precision=2,
-        value_fn=_day_cost(0),
-    ),
-    PlanSensorDescription(
-        key="expected_cost_tomorrow",
-        translation_key="expected_cost_tomorrow",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=EUR,
-        suggested_display_precision=2,
-        value_fn=_day_cost(1),
-    ),
-    PlanSensorDescription(
-        key="expected_saving",
-        translation_key="expected_saving",
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=EUR,
-        suggested_display_precision=2,
-        value_fn=lambda loop, now: (
-            None if loop.snapshot is None else round(loop.snapshot.saving_eur, 4)
-        ),
+    _money("expected_cost_today", _day_cost(0)),
+    _money("expected_cost_tomorrow", _day_cost(1)),
+    _money(
+        "expected_saving",
+        lambda loop, now: None if loop.snapshot is None else round(loop.snapshot.saving_eur, 4),
     ),
     PlanSensorDescription(
         key="grid_limit",

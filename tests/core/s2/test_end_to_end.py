@@ -13,7 +13,7 @@ from s2python.connection.async_.control_type.class_based import (
     PEBCControlType,
 )
 
-from open_hem_core.s2 import EventKind, PowerPlan, SessionState
+from open_hem_core.s2 import EventKind, PowerPlan, SessionEvent, SessionState
 from open_hem_core.s2.control import FRBCHandler, OMBCHandler, PEBCHandler
 
 from .devices import Battery, OnOffHeatPump, pv_constraints
@@ -121,6 +121,8 @@ async def test_frbc_battery_session_follows_the_plan_and_revokes_on_a_new_plan()
             await session.apply_plan(stateful)
             await rm_type.send(battery.storage_status(90.0))
             await wait_for(lambda: any(e.kind is EventKind.REPLAN for e in events))
+            # Every accepted status is also told to listeners (entities follow the fill level).
+            assert SessionEvent(EventKind.STATUS, "FRBC.StorageStatus") in events
 
             # A new system description re-sends the plan's instructions.
             before = len(rm_type.instructions)

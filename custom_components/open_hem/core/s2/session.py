@@ -132,6 +132,7 @@ class EventKind(StrEnum):
     MEASUREMENT = "measurement"  # (dict[str, Measurement])
     FORECAST = "forecast"  # (PowerForecast model)
     SYSTEM_DESCRIPTION = "system_description"  # (message type; the handler holds it)
+    STATUS = "status"  # (message type): a control-type status, forecast or target taken
     MODEL_CHANGED = "model_changed"  # (message type): the planner should replan
     REPLAN = "replan"  # (reason): a status drifted from the plan
     INSTRUCTION_STATUS = "instruction_status"  # (InstructionRecord)
@@ -653,8 +654,8 @@ class CemSession:
             active = "no control type" if control is None else control.prefix.rstrip(".")
             return invalid(f"out of order: {t} while {active} is active")
         outcome = control.handle(t, msg)
-        if outcome.ok and t in _DESCRIPTIONS:
-            self._emit(EventKind.SYSTEM_DESCRIPTION, t)
+        if outcome.ok:
+            self._emit(EventKind.SYSTEM_DESCRIPTION if t in _DESCRIPTIONS else EventKind.STATUS, t)
         if outcome.ok and outcome.resend:
             # A new system description may void what the RM holds: always revoke and resend.
             followups.append(lambda: self._sync_instructions("new " + t, force=True))

@@ -63,22 +63,6 @@ _STATE_OF = {
 }
 
 
-class _ObservedSession(CemSession):
-    """A CemSession that also reports every received frame.
-
-    The core emits no event for status messages (FRBC.StorageStatus, OMBC.Status, ...);
-    entities still need to follow them, so each frame is followed by a notification.
-    """
-
-    def __init__(self, *args: Any, on_frame: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_frame = on_frame
-
-    async def receive(self, frame: str | bytes) -> None:
-        await super().receive(frame)
-        self._on_frame()
-
-
 async def _drop_heartbeat(ws: web.WebSocketResponse) -> None:
     """Cancel a heartbeat aiohttp re-armed after the close.
 
@@ -214,7 +198,7 @@ class S2Device:
         async def close(reason: str) -> None:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=reason[:120].encode())
 
-        return _ObservedSession(send, close=close, config=SessionConfig(), on_frame=self._notify)
+        return CemSession(send, close=close, config=SessionConfig())
 
     @callback
     def _join_hub(self, session: CemSession) -> Callable[[], None]:
