@@ -51,6 +51,7 @@ from ..core.planner import (
     Plan,
     Problem,
     PVInverter,
+    ShiftableLoad,
     ThermalHouse,
     plan,
 )
@@ -504,7 +505,8 @@ class PlanningLoop:
             except Exception as err:
                 LOGGER.debug("No planner model for %s: %s", device.name, err)
                 continue
-            if not isinstance(model, Battery | EVCharger | HeatPump | PVInverter):
+            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
+            if not isinstance(model, planned):
                 continue
             model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
             battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
@@ -576,6 +578,7 @@ class PlanningLoop:
             evs=tuple(m for m in models if isinstance(m, EVCharger)),
             heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
             pv=tuple(pvs),
+            devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
             ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
         )
 
