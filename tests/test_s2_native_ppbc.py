@@ -221,7 +221,8 @@ async def test_ombc_and_ddbc_devices_are_planned_around_and_say_why(
     control_type: ControlType,
     why: str,
 ) -> None:
-    """Connected and described, in the hub, but not in the plan and never instructed."""
+    """Connected and described, in the hub, planned around at its measured power, and never
+    instructed."""
     entry = await _hub(hass, aioclient_mock)
     subentry_id, path, token = await add_s2_device(hass, entry, name="Heat pump")
     rm_type = make_rm()
@@ -233,6 +234,7 @@ async def test_ombc_and_ddbc_devices_are_planned_around_and_say_why(
     assert device is not None
     await wait_for(lambda: device.ready)
     assert device.session.active_control_type is control_type
+    await rm_type.measure({CommodityQuantity.ELECTRIC_POWER_L1: 1200.0})
     await hass.async_block_till_done()
     assert _planning(hass, subentry_id) == why
 
@@ -241,7 +243,11 @@ async def test_ombc_and_ddbc_devices_are_planned_around_and_say_why(
     await hass.async_block_till_done()
     snap = loop.snapshot
     assert snap is not None, loop.last_cycle
-    assert subentry_id not in snap.devices
+    # Planned around: its measured power holds for the next hour, and it is not instructed.
+    series = snap.devices[subentry_id]
+    assert (series.kind, series.instructed) == ("fixed", False)
+    assert series.power_w[:4] == [1200.0] * 4
+    assert not any(series.power_w[4:])
     assert rm_type.instructions == []
 
     await rm.stop()

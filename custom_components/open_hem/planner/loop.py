@@ -494,19 +494,20 @@ class PlanningLoop:
                 continue
             if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
                 continue
-            if mode is DeviceMode.MANUAL:
+            model = None
+            if mode is DeviceMode.AUTO:
+                try:
+                    model = device.planner_model(starts, SLOT)
+                except Exception as err:
+                    LOGGER.debug("No planner model for %s: %s", device.name, err)
+            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
+            if not isinstance(model, planned):
+                # Manual, or nothing to plan (an OMBC heat pump): planned around at its
+                # measured power, which the base load no longer holds.
                 measured = device_power_w(device) or 0.0
                 power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
                 fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
                 fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-                continue
-            try:
-                model = device.planner_model(starts, SLOT)
-            except Exception as err:
-                LOGGER.debug("No planner model for %s: %s", device.name, err)
-                continue
-            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
-            if not isinstance(model, planned):
                 continue
             model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
             battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
