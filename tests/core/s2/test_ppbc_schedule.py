@@ -109,6 +109,22 @@ def test_power_no_schedule_gives_reads_back_as_none() -> None:
     assert dict(found.choices) == {0: (0, 2)}
 
 
+def test_many_zero_power_parts_are_read_back_without_trying_every_combination() -> None:
+    """Parts of 0 W fit wherever the power is 0: 40 of them with pauses have 3**40 placements
+    that all fail when the power ends in a stray load (the search remembers dead ends)."""
+    quiet = ProfilePart(((0.0,),), max_pause_before_slots=2)
+    load = ShiftableLoad("x", (ProfilePart(((800.0,),)), *(quiet,) * 40))
+    starts = _starts(96)
+    power = [0.0] * 96
+    power[0] = 800.0
+    power[95] = 100.0
+    assert schedule_from_power(load, PowerPlan(starts, SLOT, tuple(power))) is None
+    power[95] = 0.0
+    found = schedule_from_power(load, PowerPlan(starts, SLOT, tuple(power)))
+    assert found is not None
+    assert dict(found.choices) == {p: (0, p) for p in range(41)}
+
+
 def _handler(start: datetime) -> PPBCHandler:
     handler = PPBCHandler()
     assert handler.handle("PPBC.PowerProfileDefinition", dishwasher(start)).ok

@@ -101,13 +101,18 @@ def schedule_from_power(
     power = plan.power_w
     n = len(power)
     parts = load.parts
+    # Part p's window follows from where part p - 1 ended: remembering each (part, end)
+    # that leads nowhere keeps the search polynomial (zero-power parts fit in many places).
+    dead: set[tuple[int, int]] = set()
 
     def place(p: int, lo: int, hi: int) -> list[tuple[int, int]] | None:
         if p == len(parts):
             return [] if all(abs(v) <= tol_w for v in power[lo:]) else None
+        if (p, lo) in dead:
+            return None
         for s in range(lo, min(hi, n - 1) + 1):
             if s > lo and abs(power[s - 1]) > tol_w:
-                return None  # power before this start belongs to no part
+                break  # power before this start belongs to no part
             for a, alt in enumerate(parts[p].alternatives):
                 if not _fits(power, s, alt, tol_w):
                     continue
@@ -116,6 +121,8 @@ def schedule_from_power(
                 rest = place(p + 1, end, end + pause)
                 if rest is not None:
                     return [(a, s), *rest]
+        if p:
+            dead.add((p, lo))
         return None
 
     first = load.earliest_start_slot
