@@ -22,6 +22,7 @@ from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -442,6 +443,13 @@ async def _get_plan(hass: HomeAssistant) -> dict[str, Any]:
     return response
 
 
+def _entity(hass: HomeAssistant, entry: MockConfigEntry, device: str, key: str) -> str:
+    subentry_id = device_named(entry, device).subentry_id
+    found = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{subentry_id}_{key}")
+    assert found is not None, key
+    return found
+
+
 def _charger(**extra: Any) -> ConfigSubentryData:
     return subentry(
         "ev_charger",
@@ -474,7 +482,11 @@ async def test_an_ev_with_its_soc_is_planned_to_the_target_soc(
     charged_kwh = sum(s["devices"]["Wallbox"]["power_w"] for s in plan["slots"][: ready + 1])
     # 50 % of 40 kWh, plus the charging losses (90 % efficient).
     assert charged_kwh / 4000.0 == pytest.approx(20.0 / 0.9, rel=0.05)
-    assert loop_of(entry).snapshot is not None
+    # The EV's planned SOC entity: now (end of the slot in progress) and at ready-by.
+    state = hass.states.get(_entity(hass, entry, "Wallbox", "planned_soc"))
+    assert state is not None
+    assert float(state.state) == pytest.approx(socs[0], abs=0.1)
+    assert state.attributes["at_ready_by"] == pytest.approx(80.0, abs=1.0)
 
 
 async def test_an_ev_without_its_soc_gets_the_session_energy_by_ready_by(
@@ -484,9 +496,13 @@ async def test_an_ev_without_its_soc_gets_the_session_energy_by_ready_by(
     freezer.move_to(NOW)
     await configure_nl(hass)
     await async_setup_helpers(hass)
-    await _start(hass, aioclient_mock, freezer, _charger())
+    entry = await _start(hass, aioclient_mock, freezer, _charger())
     plan = await _get_plan(hass)
     assert all(set(s["devices"]["Wallbox"]) == {"power_w"} for s in plan["slots"])
     ready = next(i for i, s in enumerate(plan["slots"]) if s["end"] == "2025-11-27T07:00:00+01:00")
     charged_kwh = sum(s["devices"]["Wallbox"]["power_w"] for s in plan["slots"][: ready + 1])
     assert charged_kwh / 4000.0 == pytest.approx(10.0, rel=0.02)
+    state = hass.states.get(_entity(hass, entry, "Wallbox", "planned_soc"))
+    assert state is not None
+    assert state.state == "unknown"
+    assert state.attributes["at_ready_by"] is None
