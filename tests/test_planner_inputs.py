@@ -66,6 +66,13 @@ HOUR = timedelta(hours=1)
 ENTSOE = {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"}
 
 
+async def _home(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """A Dutch Home Assistant on the tests' frozen morning, with the devices' helper entities."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    await async_setup_helpers(hass)
+
+
 async def _start(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
@@ -123,9 +130,7 @@ async def test_the_base_load_forecast_leaves_out_a_battery_charging_every_night(
 ) -> None:
     """Eight days of meter history in which a home battery charged at 2 kW from
     01:00 to 04:00 every night: the forecast is the household's 300 W, night and day."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     first = _local(0) - timedelta(days=8)
     hours = [first + HOUR * i for i in range(24 * 8 + 10)]
     charging = {h for h in hours if 1 <= h.astimezone(AMSTERDAM).hour < 4}
@@ -213,9 +218,7 @@ async def test_the_pv_inverter_is_planned_with_the_solar_forecast_and_curtailed(
     """3 kW forecast from 10:00 to 17:00; exported energy costs money until 15:00 (spot below
     zero, nothing at 15:00): the plan curtails the inverter to the household's load then,
     and lets it produce all it can after; the inverter's limit entity follows."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     forecast = {_local(h).isoformat(): 3000.0 for h in range(10, 17)}
     solar = _solar_forecast_platform(hass, forecast)
     await _energy(
@@ -261,9 +264,7 @@ async def test_the_forecast_is_shared_by_peak_power_between_inverters(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
 ) -> None:
     """Two curtailable inverters (3 kW and 1 kW peak) share a 2 kW forecast 3:1."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     hass.states.async_set("sensor.shed_pv", "200", {"unit_of_measurement": "W"})
     shed_limit = HP_LIMIT  # any W number entity will do as the second inverter's limit
     solar = _solar_forecast_platform(hass, {_local(11).isoformat(): 2000.0})
@@ -368,9 +369,7 @@ async def test_the_chosen_weather_forecast_shapes_the_heat_pump_plan(
 ) -> None:
     """weather.home (12 °C) by default; choosing a colder forecast (-5 °C) in the options makes
     the heat pump plan more heat; no weather entity: the month's normal temperature."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     setup_test_component_platform(
         hass, "weather", [ForecastWeather("Cold", -5.0), ForecastWeather("Home", 12.0)]
     )
@@ -466,9 +465,7 @@ async def test_an_ev_with_its_soc_is_planned_to_the_target_soc(
 ) -> None:
     """The car's SOC entity and a 40 kWh battery: the plan's soc_pct rises from the car's
     30 % to the 80 % target by 07:00."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     hass.states.async_set(CAR_SOC, "30", {"unit_of_measurement": "%", "device_class": "battery"})
     entry = await _start(
         hass, aioclient_mock, freezer, _charger(car_soc_entity=CAR_SOC, car_capacity_kwh=40)
@@ -493,9 +490,7 @@ async def test_an_ev_without_its_soc_gets_the_session_energy_by_ready_by(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
 ) -> None:
     """No SOC entity: 10 kWh (the session energy) by 07:00, and no soc_pct in the plan."""
-    freezer.move_to(NOW)
-    await configure_nl(hass)
-    await async_setup_helpers(hass)
+    await _home(hass, freezer)
     entry = await _start(hass, aioclient_mock, freezer, _charger())
     plan = await _get_plan(hass)
     assert all(set(s["devices"]["Wallbox"]) == {"power_w"} for s in plan["slots"])
