@@ -183,12 +183,17 @@ async def test_the_base_load_forecast_leaves_out_a_battery_charging_every_night(
     diagnostics = (await async_get_config_entry_diagnostics(hass, entry))["planner"]
     assert diagnostics["forecasts"]["base_load_devices_subtracted"] == 1
 
-    # Without the battery's statistics the same meter would show 2.3 kW at night.
-    forecast = loop.forecasts.base
-    zone = dt_util.get_default_time_zone()
-    meter = {h: 0.3 + (2.0 if h in charging else 0.0) for h in hours[1:]}
-    forecast.learn([meter], [], [], zone)
-    assert forecast.at(night[0], zone) == pytest.approx(2300.0)
+    # In manual mode Open HEM no longer plans the battery: what it draws is household load
+    # again, and the next cycle's forecast shows the 2.3 kW the meter measured at night.
+    battery = device_named(entry, "Battery")
+    mode = er.async_get(hass).async_get_entity_id("select", DOMAIN, f"{battery.subentry_id}_mode")
+    assert mode is not None
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": mode, "option": "manual"}, blocking=True
+    )
+    await replan(hass, freezer)
+    assert loop.forecasts.base_load(night) == pytest.approx([2300.0, 2300.0])
+    assert loop.forecasts.base_load(day) == pytest.approx([300.0, 300.0])
 
 
 # -- 2. the PV forecast reaches the PV inverter --------------------------------------------

@@ -36,7 +36,7 @@ import numpy as np
 from ..const import LOGGER
 from ..core.planner import PVInverter
 from ..data import OpenHemConfigEntry
-from ..devices.hub import DeviceHub, DeviceKind
+from ..devices.hub import DeviceHub, DeviceKind, DeviceMode
 from .const import (
     CONF_WEATHER,
     DEFAULT_BASE_LOAD_W,
@@ -129,11 +129,12 @@ async def async_hourly_changes(
 
 
 def device_power_statistics(devices: DeviceHub, *, solar_known: bool) -> dict[str, float]:
-    """The controlled devices' power sensors and their signs to consumption. PV inverters
-    only when the Energy dashboard knows no solar production (else it is counted twice)."""
+    """The power sensors of the devices Open HEM plans (auto mode) and their signs to
+    consumption; manual and off devices stay household load. PV inverters only when the
+    Energy dashboard knows no solar production (else it is counted twice)."""
     found: dict[str, float] = {}
     for device in devices:
-        if device.power_entity is None:
+        if device.power_entity is None or device.mode is not DeviceMode.AUTO:
             continue
         if device.kind is DeviceKind.PV_INVERTER and solar_known:
             continue
@@ -210,9 +211,17 @@ class Forecasts:
         self.temp_source = "seasonal_default"
         self.temp_refreshed: datetime | None = None
         self.device_statistics = 0
+        self._planned_devices: frozenset[str] = frozenset()
 
     async def async_refresh(self, now: datetime) -> None:
-        """Refresh what is stale (never raises)."""
+        """Refresh what is stale (never raises); the base load also when the devices whose
+        consumption it leaves out changed (one joined, left or changed mode)."""
+        planned = frozenset(
+            device_power_statistics(self.entry.runtime_data.devices, solar_known=False)
+        )
+        if planned != self._planned_devices:
+            self._planned_devices = planned
+            self.base.refreshed = None
         for stale, refresh in (
             (self.base.refreshed, self._async_refresh_base),
             (self.pv_refreshed, self._async_refresh_pv),
