@@ -305,6 +305,43 @@ async def test_the_forecast_is_shared_by_peak_power_between_inverters(
     assert snap.pv_w[i] == pytest.approx(-2000.0, abs=1.0)  # produced: negative
 
 
+async def test_without_a_solar_forecast_the_inverters_history(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """No Energy dashboard: the inverter's power sensor produced 2.4 kW at noon every day of
+    the last week, so its forecast for today's noon is 2.4 kW."""
+    await _home(hass, freezer)
+    first = _local(0) - timedelta(days=7)
+    async_import_statistics(
+        hass,
+        {
+            "source": "recorder",
+            "statistic_id": PV_POWER,
+            "name": None,
+            "unit_of_measurement": "W",
+            "unit_class": "power",
+            "has_sum": False,
+            "mean_type": StatisticMeanType.ARITHMETIC,
+        },
+        [
+            {"start": h, "mean": v, "min": v, "max": v}
+            for h in (first + HOUR * i for i in range(24 * 7))
+            for v in [2400.0 if h.astimezone(AMSTERDAM).hour == 12 else 0.0]
+        ],
+    )
+    await async_wait_recording_done(hass)
+    roof = subentry("pv_inverter", "Roof", power_entity=PV_POWER, power_limit_entity=PV_LIMIT)
+    entry = await _start(hass, aioclient_mock, freezer, roof)
+    loop = loop_of(entry)
+    assert loop.forecasts.diagnostics()["pv_history"] == "inverter_power"
+    assert loop.forecasts.pv_source == "history"
+    snap = loop.snapshot
+    assert snap is not None
+    series = snap.devices[device_named(entry, "Roof").subentry_id]
+    assert series.power_w[snap.index(_local(12, 30))] == pytest.approx(-2400.0, abs=1.0)
+    assert series.power_w[snap.index(_local(14))] == pytest.approx(0.0, abs=1.0)
+
+
 # -- 3. the weather entity chosen in the options --------------------------------------------
 
 

@@ -9,7 +9,8 @@
   recorder's executor.
 - PV: the Energy dashboard's solar forecast (Forecast.Solar and the like, via the energy
   platforms of the entries its solar sources name); without one the mean hourly production
-  of the last week from the solar sources' statistics; else zero. The PV inverters the loop
+  of the last week from the solar sources' statistics (or, without those, the PV inverters'
+  power sensors); else zero. The PV inverters the loop
   plans get it as their forecast (:func:`pv_models`).
 - Outdoor temperature: the hourly forecast (``weather.get_forecasts``) of the weather entity
   chosen in the options (default ``weather.home`` or the first); without one the month's
@@ -206,6 +207,7 @@ class Forecasts:
         self.pv_hours: dict[datetime, float] = {}
         self.pv_source = "none"
         self.pv_refreshed: datetime | None = None
+        self.pv_history = "none"
         self.temp_hours: dict[datetime, float] = {}
         self.weather_entity: str | None = None
         self.temp_source = "seasonal_default"
@@ -286,12 +288,29 @@ class Forecasts:
                 return
         stats = [s["stat_energy_from"] for s in sources]
         end = _hour(now)
-        changes = await async_hourly_changes(self.hass, end - timedelta(days=7), end, set(stats))
+        start = end - timedelta(days=7)
+        # Production per hour (W): the solar meters' energy, else the inverters' power sensors.
+        produced: list[dict[datetime, float]]
+        if stats:
+            changes = await async_hourly_changes(self.hass, start, end, set(stats))
+            produced = [{h: kwh * 1000.0 for h, kwh in found.items()} for found in changes.values()]
+            self.pv_history = "solar_energy"
+        else:
+            inverters = {
+                d.power_entity: -d.power_sign
+                for d in self.entry.runtime_data.devices
+                if d.kind is DeviceKind.PV_INVERTER and d.power_entity is not None
+            }
+            means = await async_hourly_changes(self.hass, start, end, set(inverters), "mean")
+            produced = [
+                {h: inverters[stat] * w for h, w in found.items()} for stat, found in means.items()
+            ]
+            self.pv_history = "inverter_power"
         zone = dt_util.get_default_time_zone()
         per_hour: dict[int, list[float]] = defaultdict(list)
-        for found in changes.values():
-            for hour, kwh in found.items():
-                per_hour[hour.astimezone(zone).hour].append(max(0.0, kwh) * 1000.0)
+        for found in produced:
+            for hour, watts in found.items():
+                per_hour[hour.astimezone(zone).hour].append(max(0.0, watts))
         if not per_hour:
             self.pv_hours, self.pv_source = {}, "none"
             return
@@ -383,6 +402,7 @@ class Forecasts:
             "base_load_history_hours": self.base.hours,
             "base_load_devices_subtracted": self.device_statistics,
             "pv_source": self.pv_source,
+            "pv_history": self.pv_history,
             "pv_hours": len(self.pv_hours),
             "temperature_source": self.temp_source,
             "temperature_hours": len(self.temp_hours),
