@@ -2,16 +2,16 @@
 
 - Base load: the grid meter's hourly long-term statistics (Open HEM's P1 meters, else the
   Energy dashboard's grid sources): import - export, plus the PV production the Energy
-  dashboard knows (so solar hours are not read as low load), minus what the controlled devices
-  drew (their power sensors' hourly means, so a battery that charged every night is not
+  dashboard knows (so solar hours are not read as low load), minus what the devices in auto
+  mode drew (their power sensors' hourly means, so a battery that charged every night is not
   household load), averaged per weekday and hour over the recent weeks; with less than a week
   of history the hour-of-day mean, and without a day of it a flat default. Read in the
   recorder's executor.
 - PV: the Energy dashboard's solar forecast (Forecast.Solar and the like, via the energy
   platforms of the entries its solar sources name); without one the mean hourly production
   of the last week from the solar sources' statistics (or, without those, the PV inverters'
-  power sensors); else zero. The PV inverters the loop
-  plans get it as their forecast (:func:`pv_models`).
+  power sensors); else zero. The PV inverters the loop plans get it as their forecast
+  (:func:`pv_models`).
 - Outdoor temperature: the hourly forecast (``weather.get_forecasts``) of the weather entity
   chosen in the options (default ``weather.home`` or the first); without one the month's
   normal temperature.
