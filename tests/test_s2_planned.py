@@ -61,6 +61,11 @@ async def test_a_native_battery_is_planned_and_follows_the_plan(
     device = entry.runtime_data.devices.get(subentry_id)
     assert device is not None
     assert device.kind is DeviceKind.S2
+    # Its power sensor (S2 sign) is where the base-load forecast finds what it drew.
+    assert device.power_entity is not None
+    assert device.power_entity.startswith("sensor.")
+    assert device.power_sign == 1.0
+    assert hass.states.get(device.power_entity) is not None
     await wait_for(lambda: device.ready)
 
     loop = loop_of(entry)
