@@ -71,6 +71,11 @@ async def test_a_native_battery_is_planned_and_follows_the_plan(
     rms.append(rm)
     device = await connect_ready(entry, rm, await hass_client_no_auth(), added)
     assert device.kind is DeviceKind.S2
+    # Its power sensor (S2 sign) is where the base-load forecast finds what it drew.
+    assert device.power_entity is not None
+    assert device.power_entity.startswith("sensor.")
+    assert device.power_sign == 1.0
+    assert hass.states.get(device.power_entity) is not None
 
     loop = loop_of(entry)
     await loop.async_replan("test")

@@ -76,7 +76,7 @@ from .const import (
     PlanStatus,
     Profile,
 )
-from .forecasts import Forecasts
+from .forecasts import Forecasts, pv_models
 from .inputs import (
     GridLimit,
     device_power_w,
@@ -560,9 +560,7 @@ class PlanningLoop:
         fuse = float(self.entry.runtime_data.connection_limit_w)
         imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
         models = [m.model for m in members]
-        pvs = [m for m in models if isinstance(m, PVInverter)]
-        if not pvs and any(v > 0 for v in pv):
-            pvs.append(PVInverter(SOLAR, forecast_w=pv, curtailable=False))  # type: ignore[arg-type]
+        pvs = pv_models(models, pv, SOLAR)
         return Problem(
             horizon=horizon,
             import_price=imp,
