@@ -26,7 +26,7 @@ from aiohttp import WSCloseCode, web
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN
@@ -213,6 +213,10 @@ class S2Device:
                 session=session,
                 planner_model=lambda starts, duration: native_planner_model(
                     session, self.title, starts, duration
+                ),
+                # Its power sensor (S2 sign: consumption positive) has the statistics.
+                power_entity=er.async_get(self.hass).async_get_entity_id(
+                    "sensor", DOMAIN, f"{self.subentry_id}_power"
                 ),
             )
         )
