@@ -91,3 +91,23 @@ async def test_stale_drafts_are_made_again_on_the_loop() -> None:
 async def test_nothing_is_prepared_without_a_control_type() -> None:
     session, _, _ = make()
     assert session.prepare_plan(a_plan(0.0)) is None
+
+
+def test_solver_noise_around_zero_picks_idle_not_a_discharge_mode() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from open_hem_core.s2.control.base import ModeMachine, ModeOption  # noqa: PLC0415
+
+    options = [
+        ModeOption("charge", 0.0, 5000.0),
+        ModeOption("idle", 0.0, 0.0),
+        ModeOption("discharge", -5000.0, 0.0),
+    ]
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    machine = ModeMachine((), {})
+    # a plan's -0.009 W is idle (the narrowest mode within a tenth of a watt)
+    assert machine.choose(options, -0.009, at) == ("idle", 0.0)
+    assert machine.choose(options, 0.009, at) == ("idle", 0.0)
+    mode, factor = machine.choose(options, -200.0, at) or ("", 0.0)
+    assert mode == "discharge"
+    assert factor == 0.96
