@@ -50,7 +50,14 @@ from custom_components.open_hem.core.s2.session import CemSession, EventKind, Se
 from custom_components.open_hem.devices.hub import ControlledDevice, DeviceKind
 from custom_components.open_hem.planner.loop import PlanningLoop
 
-from .core.s2.devices import Battery, OnOffHeatPump, dishwasher, power, pv_constraints
+from .core.s2.devices import (
+    Battery,
+    OnOffHeatPump,
+    dishwasher,
+    not_scheduled,
+    power,
+    pv_constraints,
+)
 from .core.s2.harness import RecordingMixin, asset
 from .entries import hub_entry
 
@@ -264,21 +271,7 @@ class DishwasherRm(RecordingMixin, PPBCControlType):
         self.definition = dishwasher(start)
 
     def status(self) -> PPBCPowerProfileStatus:
-        d = self.definition
-        return PPBCPowerProfileStatus.model_validate(
-            {
-                "message_type": "PPBC.PowerProfileStatus",
-                "message_id": str(uuid.uuid4()),
-                "sequence_container_status": [
-                    {
-                        "power_profile_id": str(d.id),
-                        "sequence_container_id": str(c.id),
-                        "status": "NOT_SCHEDULED",
-                    }
-                    for c in d.power_sequences_containers
-                ],
-            }
-        )
+        return not_scheduled(self.definition)
 
     async def activate(self, connection: Any) -> None:
         await self._activate(connection, self.definition, self.status())

@@ -38,8 +38,8 @@ from open_hem_core.planner import (
     ShiftableLoad,
     ThermalHouse,
     plan,
+    solve as solve_module,
 )
-from open_hem_core.planner import solve as solve_module
 
 N = 144
 START = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
@@ -66,7 +66,7 @@ def problem(heat_pump: str, profile: str, appliance: bool) -> Problem:
         min_run_slots=2 if on_off else 1,
         min_pause_slots=1,
     )
-    loads = ()
+    loads: tuple[ShiftableLoad, ...] = ()
     if appliance:
         part = ProfilePart(((1800.0,) * 8,))
         loads = (ShiftableLoad("dishwasher", (part,), 8, 52),)
@@ -94,7 +94,7 @@ def measure(p: Problem, reps: int) -> dict[str, Any]:
         mips[0] += int(is_mip)
         return run(h, is_mip, stats)
 
-    solve_module._run = counting  # type: ignore[assignment]
+    solve_module._run = counting
     walls, cpus = [], []
     try:
         for _ in range(reps):
@@ -104,7 +104,7 @@ def measure(p: Problem, reps: int) -> dict[str, Any]:
             cpus.append(time.process_time() - c0)
             walls.append(time.perf_counter() - w0)
     finally:
-        solve_module._run = run  # type: ignore[assignment]
+        solve_module._run = run
     return {
         "status": result.status,
         "cost_eur": round(result.cost.total_eur, 6),
