@@ -42,7 +42,7 @@ from .const import (
     HEARTBEAT_S,
     SUBENTRY_S2_DEVICE,
 )
-from .planning import native_planner_model
+from .planning import UNPLANNABLE, native_planner_model, planning_status
 from .tokens import DeviceTokens
 
 _LOGGER = logging.getLogger(__name__)
@@ -214,6 +214,7 @@ class S2Device:
                 planner_model=lambda starts, duration: native_planner_model(
                     session, self.title, starts, duration
                 ),
+                plannable=lambda: planning_status(session) not in UNPLANNABLE,
                 # Its power sensor (S2 sign: consumption positive) has the statistics.
                 power_entity=er.async_get(self.hass).async_get_entity_id(
                     "sensor", DOMAIN, f"{self.subentry_id}_power"
