@@ -24,8 +24,14 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ...core.s2.connect import NodeDescription
+
+from .connect import S2Connect
 from .const import (
+    CONF_CONNECT_WITH,
     CONF_CONTROL_TYPE,
+    CONNECT_WITH_OPTIONS,
+    CONNECT_WITH_S2_CONNECT,
     CONF_NEW_TOKEN,
     CONF_NODE_ID,
     CONTROL_TYPE_AUTOMATIC,
@@ -66,6 +72,8 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
         self._data: dict[str, Any] = {}
         self._token: str | None = None
         self._url = ""
+        self._code: str | None = None
+        self._named = False
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Name the device and choose how it is controlled."""
@@ -75,6 +83,9 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
                 CONF_NODE_ID: str(uuid.uuid4()),
                 CONF_CONTROL_TYPE: user_input[CONF_CONTROL_TYPE],
             }
+            if user_input.get(CONF_CONNECT_WITH) == CONNECT_WITH_S2_CONNECT:
+                self._named = CONF_NAME in user_input and self._title != DEFAULT_NAME
+                return await self.async_step_pair()
             return await self.async_step_token()
         schema = probatio.Schema(
             {
@@ -82,9 +93,59 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
                 probatio.Required(
                     CONF_CONTROL_TYPE, default=CONTROL_TYPE_AUTOMATIC
                 ): _control_type_selector(),
+                probatio.Required(CONF_CONNECT_WITH, default=CONNECT_WITH_OPTIONS[0]): (
+                    SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(CONNECT_WITH_OPTIONS),
+                            mode=SelectSelectorMode.LIST,
+                            translation_key="s2_connect_with",
+                        )
+                    )
+                ),
             }
         )
         return self.async_show_form(step_id="user", data_schema=schema)
+
+    async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Show the pairing code; on Submit, check that the RM paired with it."""
+        connect: S2Connect | None = getattr(self._get_entry().runtime_data.s2, "connect", None)
+        if connect is None:
+            return self.async_abort(reason="s2_connect_unavailable")
+        try:
+            listener = await connect.async_start()
+        except OSError as err:
+            return self.async_abort(
+                reason="s2_connect_port", description_placeholders={"error": str(err)}
+            )
+        errors: dict[str, str] = {}
+        if self._code is not None and user_input is not None:
+            pairing = listener.paired_with(self._code)
+            if pairing is not None:
+                return self._paired(pairing.client)
+            errors["base"] = "not_paired" if listener.code_valid(self._code) else "code_expired"
+        if self._code is None or not listener.code_valid(self._code):
+            self._code = listener.new_code()
+        return self.async_show_form(
+            step_id="pair",
+            data_schema=probatio.Schema({}),
+            errors=errors,
+            description_placeholders={
+                "code": self._code,
+                "url": listener.pairing_url,
+                "fingerprint": listener.tls.ca_sha256_hex,
+            },
+        )
+
+    def _paired(self, client: NodeDescription) -> SubentryFlowResult:
+        """The RM paired: it becomes a device under its own node id."""
+        for subentry in self._get_entry().subentries.values():
+            if subentry.data.get(CONF_NODE_ID) == client.id:
+                return self.async_abort(reason="s2_connect_repaired")
+        title = self._title
+        if not self._named:
+            title = client.user_defined_name or f"{client.brand} {client.model_name}"
+        data = {**self._data, CONF_NODE_ID: client.id, CONF_CONNECT_WITH: CONNECT_WITH_S2_CONNECT}
+        return self.async_create_entry(title=title, data=data, unique_id=client.id)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
