@@ -58,7 +58,9 @@ class ConnectRm:
         self.leaf_sha256 = hashlib.sha256(tls.getpeercert(binary_form=True)).digest()
         self.chain = list(tls.get_unverified_chain())
         self.tls_version = tls.version()
-        writer.write(f"GET {u.path} HTTP/1.1\r\nHost: {u.host}\r\nConnection: close\r\n\r\n".encode())
+        writer.write(
+            f"GET {u.path} HTTP/1.1\r\nHost: {u.host}\r\nConnection: close\r\n\r\n".encode()
+        )
         await reader.read()
         writer.close()
         await writer.wait_closed()
@@ -89,7 +91,7 @@ class ConnectRm:
             assert resp.status == 200
             versions = await resp.json()
         api = pairing_url + versions[0] + "/"
-        token = base64.b64decode(code.split("-")[-1])
+        token = base64.b64decode(code.rsplit("-", maxsplit=1)[-1])
         challenge = secrets.token_bytes(32)
         request = {
             "clientNodeDescription": self.description(),

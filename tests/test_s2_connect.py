@@ -6,8 +6,8 @@ what the spec refuses is refused with its HTTP status, and unloading closes the 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncGenerator
+import hashlib
 from pathlib import Path
 import ssl
 import stat
@@ -59,7 +59,8 @@ async def rms() -> AsyncGenerator[list[Rm]]:
 
 
 def _connect(entry: MockConfigEntry) -> S2Connect:
-    assert entry.runtime_data.s2 is not None and entry.runtime_data.s2.connect is not None
+    assert entry.runtime_data.s2 is not None
+    assert entry.runtime_data.s2.connect is not None
     return entry.runtime_data.s2.connect
 
 
@@ -71,7 +72,8 @@ async def _start_pairing(hass: HomeAssistant, entry: MockConfigEntry, **data: An
         result["flow_id"],
         {"name": "S2 device", "control_type": "automatic", "connect_with": "s2_connect", **data},
     )
-    assert result["type"] is FlowResultType.FORM and result["step_id"] == "pair"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pair"
     return result
 
 
@@ -96,7 +98,8 @@ async def test_pairing_session_initiation_and_an_s2_session(
     form = await _start_pairing(hass, hub)
     placeholders = form["description_placeholders"]
     listener = _connect(hub).listener
-    assert listener is not None and listener.port > 0
+    assert listener is not None
+    assert listener.port > 0
     assert placeholders["url"] == f"https://127.0.0.1:{listener.port}/pairing/"
     # Submit before the RM paired: a clear error, the same code stays.
     result = await hass.config_entries.subentries.async_configure(form["flow_id"], {})
@@ -138,7 +141,8 @@ async def test_pairing_session_initiation_and_an_s2_session(
     assert hub.runtime_data.s2 is not None
     device = hub.runtime_data.s2.devices[subentry_id]
     await wait_for(lambda: device.state == "active")
-    assert device.session is not None and device.session.rm_details is not None
+    assert device.session is not None
+    assert device.session.rm_details is not None
     assert device.session.rm_details.model == "B10"
 
     # The one-time WebSocket token is spent; the older name of initiateSession works too.
@@ -222,9 +226,7 @@ async def test_refusals(
     listener = _connect(hub).listener
     assert listener is not None
     with pytest.raises(aiohttp.WSServerHandshakeError) as err:
-        await http.ws_connect(
-            f"wss://127.0.0.1:{listener.port}/s2/v1/websocket", ssl=rm.pinned()
-        )
+        await http.ws_connect(f"wss://127.0.0.1:{listener.port}/s2/v1/websocket", ssl=rm.pinned())
     assert err.value.status == 401
 
 
@@ -233,11 +235,12 @@ async def test_expired_code_and_the_attempt_limit(
 ) -> None:
     """A code older than 5 minutes pairs nothing; an attempt is over after 15 s."""
     now = [1000.0]
-    with patch(
-        "custom_components.open_hem.devices.native.connect.server.now", lambda: now[0]
-    ):
+    with patch("custom_components.open_hem.devices.native.connect.server.now", lambda: now[0]):
         form = await _start_pairing(hass, hub)
-        url, code = form["description_placeholders"]["url"], form["description_placeholders"]["code"]
+        url, code = (
+            form["description_placeholders"]["url"],
+            form["description_placeholders"]["code"],
+        )
         rm = ConnectRm()
         now[0] += 301  # the code is expired
         status, body = await rm.pair(http, url, code)
@@ -319,7 +322,8 @@ async def test_lan_extras_index_and_unload(
         hass.loop.set_debug(True)
 
     key = Path(hass.config.path(".storage", TLS_FOLDER, "leaf.key"))
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    mode = await hass.async_add_executor_job(lambda: stat.S_IMODE(key.stat().st_mode))
+    assert mode == 0o600
 
     assert await hass.config_entries.async_unload(hub.entry_id)
     with pytest.raises(aiohttp.ClientConnectorError):
@@ -337,7 +341,7 @@ async def test_deleting_the_device_unpairs_it(
     assert hass.config_entries.async_remove_subentry(hub, subentry_id)
     await hass.async_block_till_done()
     assert rm.node_id not in _connect(hub).pairings.clients
-    with pytest.raises(AssertionError, match="400|401"):
+    with pytest.raises(AssertionError, match=r"^400"):
         await rm.initiate(http)
 
 
@@ -350,9 +354,43 @@ async def test_paired_rms_are_served_after_a_restart(
     await hass.config_entries.async_reload(hub.entry_id)
     await hass.async_block_till_done()
     listener = _connect(hub).listener
-    assert listener is not None and listener.running
+    assert listener is not None
+    assert listener.running
     # The port may differ (0 in tests): the RM asks where it was told.
     assert rm.initiate_session_url is not None
     rm.initiate_session_url = f"https://127.0.0.1:{listener.port}/session/"
     ws_url, _token = await rm.initiate(http)  # the pinned CA still matches
     assert ws_url.endswith("/s2/v1/websocket")
+
+
+async def test_announced_with_dns_sd_while_listening(
+    hass: HomeAssistant, tmp_path: Path, socket_enabled: None, mock_async_zeroconf: Any
+) -> None:
+    """With zeroconf loaded the listener is announced as ``_cem`` (withdrawn on unload)."""
+    hass.config.config_dir = str(tmp_path)
+    hass.config.location_name = "Home"
+    hass.config.components.add("zeroconf")
+    assert await async_setup_component(hass, "http", {})
+    await hass.config.async_update(internal_url="http://127.0.0.1:8123")
+    entry = hub_entry(options={CONF_S2_CONNECT_PORT: 0})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    mock_async_zeroconf.async_register_service.assert_not_called()  # nothing paired yet
+
+    await _start_pairing(hass, entry)
+    listener = _connect(entry).listener
+    assert listener is not None
+    info = mock_async_zeroconf.async_register_service.call_args.args[0]
+    assert info.type == "_cem._sub._s2connect._tcp.local."
+    assert info.name == "Home._s2connect._tcp.local."
+    assert info.port == listener.port
+    assert info.decoded_properties == {
+        "txtver": "1",
+        "e_name": "Home",
+        "pairingUrl": f"https://127.0.0.1:{listener.port}/pairing/",
+    }
+    assert info.parsed_addresses() == ["127.0.0.1"]
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    mock_async_zeroconf.async_unregister_service.assert_awaited_once_with(info)

@@ -25,15 +25,14 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ...core.s2.connect import NodeDescription
-
 from .connect import S2Connect
 from .const import (
     CONF_CONNECT_WITH,
     CONF_CONTROL_TYPE,
-    CONNECT_WITH_OPTIONS,
-    CONNECT_WITH_S2_CONNECT,
     CONF_NEW_TOKEN,
     CONF_NODE_ID,
+    CONNECT_WITH_OPTIONS,
+    CONNECT_WITH_S2_CONNECT,
     CONTROL_TYPE_AUTOMATIC,
     CONTROL_TYPE_OPTIONS,
     WEBSOCKET_PATH,

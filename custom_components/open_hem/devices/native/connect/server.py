@@ -51,7 +51,6 @@ MAX_BODY = 64 * 1024  # pairing messages are small; anything larger is not S2 Co
 WEBSOCKET_PATH = "/s2/v1/websocket"
 
 
-
 def now() -> float:
     """The clock of codes and attempts (monotonic; replaced in tests)."""
     return time.monotonic()
@@ -107,7 +106,7 @@ class ConnectListener:
         self.host = host
         self.port = 0
         self._serve = serve
-        self._clock: Callable[[], float] = lambda: now()
+        self._clock: Callable[[], float] = now
         self._runner: web.AppRunner | None = None
         self.node = NodeDescription(
             id=pairings.node_id,
@@ -190,7 +189,7 @@ class ConnectListener:
 
     def code_valid(self, code: str) -> bool:
         """Whether ``code`` is still the code an RM can pair with."""
-        return code == self._code and self.pairing._valid_token() is not None  # noqa: SLF001
+        return code == self._code and self.pairing._valid_token() is not None
 
     def paired_with(self, code: str) -> Pairing | None:
         """The pairing an RM finished with ``code``, if one did."""
