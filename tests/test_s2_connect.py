@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 import hashlib
 from pathlib import Path
+import socket
 import ssl
 import stat
 from typing import Any
@@ -394,3 +395,32 @@ async def test_announced_with_dns_sd_while_listening(
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     mock_async_zeroconf.async_unregister_service.assert_awaited_once_with(info)
+
+
+async def test_the_port_is_an_option(
+    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession
+) -> None:
+    """Options, S2 Connect: the listener moves to the chosen port (after the reload)."""
+    rm = ConnectRm()
+    await _paired_device(hass, hub, http, rm)
+    with socket.socket() as probe:  # a port that is free right now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = await hass.config_entries.options.async_init(hub.entry_id)
+    assert "s2_connect" in result["menu_options"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "s2_connect"}
+    )
+    assert result["step_id"] == "s2_connect"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_S2_CONNECT_PORT: port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert hub.options[CONF_S2_CONNECT_PORT] == port
+    listener = _connect(hub).listener
+    assert listener is not None
+    assert listener.port == port
+    rm.initiate_session_url = f"https://127.0.0.1:{port}/session/"
+    ws_url, _token = await rm.initiate(http)
+    assert f":{port}/" in ws_url
