@@ -13,18 +13,25 @@ import socket
 import ssl
 import stat
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 import aiohttp
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from zeroconf import ServiceStateChange
 
+from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.devices.native.connect import CONF_S2_CONNECT_PORT, S2Connect
 from custom_components.open_hem.devices.native.connect.certs import TLS_FOLDER
+from custom_components.open_hem.devices.native.connect.discovery import (
+    CONF_DNS_SD_NAME,
+    issue_id,
+)
 from custom_components.open_hem.devices.native.const import CONF_NODE_ID, SUBENTRY_S2_DEVICE
 from tests.entries import hub_entry
 from tests.s2_connect_rm import ConnectRm
@@ -365,9 +372,16 @@ async def test_paired_rms_are_served_after_a_restart(
 
 
 async def test_announced_with_dns_sd_while_listening(
-    hass: HomeAssistant, tmp_path: Path, socket_enabled: None, mock_async_zeroconf: Any
+    hass: HomeAssistant,
+    tmp_path: Path,
+    socket_enabled: None,
+    mock_async_zeroconf: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """With zeroconf loaded the listener is announced as ``_cem`` (withdrawn on unload)."""
+    """With zeroconf loaded the listener is announced as ``_cem`` (withdrawn on unload).
+
+    The mocked zeroconf cannot browse: Open HEM sets up all the same and says so.
+    """
     hass.config.config_dir = str(tmp_path)
     hass.config.location_name = "Home"
     hass.config.components.add("zeroconf")
@@ -378,6 +392,7 @@ async def test_announced_with_dns_sd_while_listening(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     mock_async_zeroconf.async_register_service.assert_not_called()  # nothing paired yet
+    assert "cannot look for S2 devices" in caplog.text
 
     await _start_pairing(hass, entry)
     listener = _connect(entry).listener
@@ -424,3 +439,100 @@ async def test_the_port_is_an_option(
     rm.initiate_session_url = f"https://127.0.0.1:{port}/session/"
     ws_url, _token = await rm.initiate(http)
     assert f":{port}/" in ws_url
+
+
+async def test_a_discovered_rm_is_offered_and_paired_from_repairs(
+    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession, hass_client: Any
+) -> None:
+    """An announced RM becomes a fixable issue; its fix flow pairs it into a device."""
+    assert await async_setup_component(hass, "repairs", {})
+    discovery = _connect(hub).discovery
+    instance = "EVSE1038._s2connect._tcp.local."
+    discovery.async_rm_found(instance, {"txtver": "1", "e_name": "Wallbox"})  # no pairingUrl
+    registry = ir.async_get(hass)
+    assert registry.async_get_issue(DOMAIN, issue_id(instance)) is None
+    discovery.async_rm_found(
+        instance, {"txtver": "1", "e_name": "Wallbox", "pairingUrl": "https://evse.local/"}
+    )
+    issue = registry.async_get_issue(DOMAIN, issue_id(instance))
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders == {"name": "Wallbox", "url": "https://evse.local/"}
+
+    client = await hass_client()
+    resp = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id(instance)}
+    )
+    flow = await resp.json()
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"name": "Wallbox"}
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    page = await resp.json()
+    assert page["step_id"] == "pair"
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert (await resp.json())["errors"] == {"base": "not_paired"}
+
+    rm = ConnectRm(name="Wallbox")
+    placeholders = page["description_placeholders"]
+    status, _ = await rm.pair(http, placeholders["url"], placeholders["code"])
+    assert status == 204
+    resp = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert (await resp.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+    subentry = next(s for s in hub.subentries.values() if s.unique_id == rm.node_id)
+    assert subentry.title == "Wallbox"
+    assert subentry.data[CONF_DNS_SD_NAME] == instance
+    assert registry.async_get_issue(DOMAIN, issue_id(instance)) is None
+    assert hub.runtime_data.s2 is not None
+    assert subentry.subentry_id in hub.runtime_data.s2.devices
+    # Seen again on the network: already paired, not offered again.
+    discovery.async_rm_found(instance, {"e_name": "Wallbox", "pairingUrl": "https://evse.local/"})
+    assert registry.async_get_issue(DOMAIN, issue_id(instance)) is None
+
+    # Another RM is offered, then leaves the network: the offer goes with it.
+    other = "Heatpump._s2connect._tcp.local."
+    discovery.async_rm_found(other, {"pairingUrl": "https://hp.local/"})
+    issue = registry.async_get_issue(DOMAIN, issue_id(other))
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["name"] == "Heatpump"
+    discovery.async_rm_gone(other)
+    assert registry.async_get_issue(DOMAIN, issue_id(other)) is None
+
+
+async def test_rms_are_browsed_with_home_assistants_zeroconf(
+    hass: HomeAssistant, tmp_path: Path, socket_enabled: None, mock_async_zeroconf: Any
+) -> None:
+    """With zeroconf loaded Open HEM browses ``_rm._sub._s2connect._tcp``; found and removed
+    services become and stop being offers; unloading stops browsing."""
+    hass.config.config_dir = str(tmp_path)
+    hass.config.components.add("zeroconf")
+    entry = hub_entry(options={CONF_S2_CONNECT_PORT: 0})
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.open_hem.devices.native.connect.discovery.AsyncServiceBrowser"
+    ) as browser:
+        browser.return_value.async_cancel = AsyncMock()
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert browser.call_args.args[1] == ["_rm._sub._s2connect._tcp.local."]
+    on_change = browser.call_args.kwargs["handlers"][0]
+    name = "EVSE1038._s2connect._tcp.local."
+
+    async def resolved(self: Any, zc: Any, wait_ms: float) -> bool:
+        self._set_properties({b"e_name": b"Wallbox", b"pairingUrl": b"https://evse.local/"})
+        return True
+
+    with patch(
+        "custom_components.open_hem.devices.native.connect.discovery.AsyncServiceInfo.async_request",
+        resolved,
+    ):
+        on_change(None, "_rm._sub._s2connect._tcp.local.", name, ServiceStateChange.Added)
+        await hass.async_block_till_done()
+    registry = ir.async_get(hass)
+    assert registry.async_get_issue(DOMAIN, issue_id(name)) is not None
+    on_change(None, "_rm._sub._s2connect._tcp.local.", name, ServiceStateChange.Removed)
+    await hass.async_block_till_done()
+    assert registry.async_get_issue(DOMAIN, issue_id(name)) is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    browser.return_value.async_cancel.assert_awaited_once()

@@ -26,6 +26,7 @@ from homeassistant.core import Event, HomeAssistant
 from ...data import OpenHemConfigEntry
 from .connect import CONF_S2_CONNECT_PORT, DEFAULT_PORT, S2Connect
 from .connect.certs import TLS_FOLDER
+from .connect.discovery import CONF_DNS_SD_NAME
 from .connect.pairings import Pairings
 from .const import DATA_S2_VIEW
 from .http import S2WebSocketView
@@ -64,7 +65,11 @@ async def async_setup_devices(hass: HomeAssistant, entry: OpenHemConfigEntry) ->
         device = devices.by_node(node_id)
         return None if device is None else await device.async_serve(request)
 
-    connect = S2Connect(hass, int(entry.options.get(CONF_S2_CONNECT_PORT, DEFAULT_PORT)), serve)
+    def discovered() -> set[str]:
+        return {str(s.data.get(CONF_DNS_SD_NAME)) for s in entry.subentries.values()}
+
+    port = int(entry.options.get(CONF_S2_CONNECT_PORT, DEFAULT_PORT))
+    connect = S2Connect(hass, port, serve, discovered)
     devices.connect = connect
     await connect.async_setup([device.node_id for device in devices.devices.values()])
 

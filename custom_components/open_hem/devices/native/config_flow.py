@@ -26,6 +26,7 @@ import probatio
 
 from ...core.s2.connect import NodeDescription
 from .connect import S2Connect
+from .connect.flow import PairingPage, device_title
 from .const import (
     CONF_CONNECT_WITH,
     CONF_CONTROL_TYPE,
@@ -71,7 +72,7 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
         self._data: dict[str, Any] = {}
         self._token: str | None = None
         self._url = ""
-        self._code: str | None = None
+        self._page = PairingPage()
         self._named = False
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -116,23 +117,14 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
             return self.async_abort(
                 reason="s2_connect_port", description_placeholders={"error": str(err)}
             )
-        errors: dict[str, str] = {}
-        if self._code is not None and user_input is not None:
-            pairing = listener.paired_with(self._code)
-            if pairing is not None:
-                return self._paired(pairing.client)
-            errors["base"] = "not_paired" if listener.code_valid(self._code) else "code_expired"
-        if self._code is None or not listener.code_valid(self._code):
-            self._code = listener.new_code()
+        client = self._page.update(listener, submitted=user_input is not None)
+        if client is not None:
+            return self._paired(client)
         return self.async_show_form(
             step_id="pair",
             data_schema=probatio.Schema({}),
-            errors=errors,
-            description_placeholders={
-                "code": self._code,
-                "url": listener.pairing_url,
-                "fingerprint": listener.tls.ca_sha256_hex,
-            },
+            errors=self._page.errors,
+            description_placeholders=self._page.placeholders,
         )
 
     def _paired(self, client: NodeDescription) -> SubentryFlowResult:
@@ -142,7 +134,7 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
                 return self.async_abort(reason="s2_connect_repaired")
         title = self._title
         if not self._named:
-            title = client.user_defined_name or f"{client.brand} {client.model_name}"
+            title = device_title(client)
         data = {**self._data, CONF_NODE_ID: client.id, CONF_CONNECT_WITH: CONNECT_WITH_S2_CONNECT}
         return self.async_create_entry(title=title, data=data, unique_id=client.id)
 

@@ -1,9 +1,11 @@
 """S2 Connect in Home Assistant: pairing with a code, TLS, session initiation, DNS-SD.
 
 The pure logic is the core's ``s2.connect``; here it gets a TLS listener of its own
-(``server``), certificates (``certs``), stored pairings (``pairings``) and the DNS-SD
-announcement (``advertise``). The listener starts on first use: when an S2 device is being
-paired, or at setup when an RM is paired. A paired RM's WebSocket is served by the same
+(``server``), certificates (``certs``), stored pairings (``pairings``), the DNS-SD
+announcement (``advertise``), discovered RMs offered for pairing (``discovery``,
+``repair_flow``), the pairing page (``flow``) and the port option (``options``). The
+listener starts on first use: when an S2 device is being paired, or at setup when an RM is
+paired. A paired RM's WebSocket is served by the same
 :class:`S2Device` as a device that connects with a device token.
 """
 
@@ -20,6 +22,7 @@ from yarl import URL
 
 from .advertise import async_advertise
 from .certs import TLS_FOLDER, load_or_create
+from .discovery import RmDiscovery
 from .pairings import Pairings
 from .server import ConnectListener
 
@@ -44,9 +47,12 @@ def listener_host(hass: HomeAssistant) -> str:
 class S2Connect:
     """The S2 Connect side of the hub entry: pairings, and the listener once it is needed."""
 
-    def __init__(self, hass: HomeAssistant, port: int, serve: Serve) -> None:
-        """Nothing is read or started yet."""
+    def __init__(
+        self, hass: HomeAssistant, port: int, serve: Serve, known: Callable[[], set[str]]
+    ) -> None:
+        """Nothing is read or started yet; ``known()``: DNS-SD names of discovered devices."""
         self.hass = hass
+        self.discovery = RmDiscovery(hass, known)
         self.port = port
         self.pairings = Pairings(hass)
         self.listener: ConnectListener | None = None
@@ -54,7 +60,9 @@ class S2Connect:
         self._withdraw: Callable[[], Awaitable[None]] | None = None
 
     async def async_setup(self, node_ids: list[str]) -> None:
-        """Load the pairings, drop those without a device, listen if any RM is paired."""
+        """Load the pairings, drop those without a device, listen if any RM is paired, and
+        look out for RMs that announce themselves."""
+        await self.discovery.async_start()
         await self.pairings.async_load()
         await self.pairings.async_keep_only(node_ids)
         if self.pairings.clients:
@@ -89,7 +97,9 @@ class S2Connect:
         return listener
 
     async def async_stop(self) -> None:
-        """Withdraw the announcement and stop listening."""
+        """Withdraw the announcement and the offers, stop browsing and listening."""
+        await self.discovery.async_stop()
+        self.discovery.async_withdraw_all()
         if self._withdraw is not None:
             withdraw, self._withdraw = self._withdraw, None
             await withdraw()
