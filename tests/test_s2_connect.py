@@ -194,6 +194,14 @@ async def test_refusals(
     ) as resp:
         assert resp.status == 200
         attempt = {"Authorization": f"Bearer {(await resp.json())['pairingAttemptId']}"}
+    # Open HEM will not be the client of the RM's WebSocket server: refused, attempt kept.
+    async with http.post(api + "postConnectionDetails", json={}, headers=attempt, ssl=ctx) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["errorMessage"] == "Other"
+    async with http.post(
+        api + "postConnectionDetails", json={}, headers={"Authorization": "Bearer x"}, ssl=ctx
+    ) as resp:
+        assert resp.status == 401
     async with http.post(
         api + "finalizePairing", json={"success": True}, headers=attempt, ssl=ctx
     ) as resp:

@@ -49,6 +49,7 @@ _LOGGER = logging.getLogger(__name__)
 VERSIONS = ["v1"]
 MAX_BODY = 64 * 1024  # pairing messages are small; anything larger is not S2 Connect
 WEBSOCKET_PATH = "/s2/v1/websocket"
+OWN_SERVER = "Open HEM is the communication server: use requestConnectionDetails"
 
 
 def now() -> float:
@@ -196,13 +197,7 @@ class ConnectListener:
         return self._paired.get(code)
 
     def _on_paired(self, pairing: Pairing) -> None:
-        if pairing.access_token_hash is None:
-            # The RM wanted to be the WebSocket server; on a LAN the CEM is.
-            _LOGGER.warning(
-                "S2 Connect: %s paired as communication server, which Open HEM does not "
-                "support; pair it again so that it connects to Open HEM",
-                pairing.client.model_name,
-            )
+        if pairing.access_token_hash is None:  # pragma: no cover - postConnectionDetails is refused
             return
         if self._code is not None:
             self._paired[self._code] = pairing
@@ -259,7 +254,11 @@ class ConnectListener:
             if step == "details":
                 return _answer(self.pairing.request_connection_details(bearer, body))
             if step == "post":
-                return _answer(self.pairing.post_connection_details(bearer, body))
+                # On a LAN the CEM is the WebSocket server; the attempt stays open so that
+                # the RM can still ask for our connection details.
+                if bearer not in self.pairing.attempts:
+                    return web.Response(status=401)
+                return _answer(ConnectError(400, "Other", OWN_SERVER).response())
             return _answer(self.pairing.finalize_pairing(bearer, body))
 
         return handle
