@@ -12,11 +12,12 @@ from pathlib import Path
 import socket
 import ssl
 import stat
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import aiohttp
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -38,8 +39,7 @@ from tests.s2_connect_rm import ConnectRm
 from tests.s2_helpers import BatteryRm, Rm, asset, wait_for
 
 
-@pytest.fixture
-async def hub(hass: HomeAssistant, tmp_path: Path, socket_enabled: None) -> MockConfigEntry:
+async def _setup_hub(hass: HomeAssistant, tmp_path: Path) -> MockConfigEntry:
     """The hub entry, its S2 Connect listener on a free port, certificates in ``tmp_path``."""
     hass.config.config_dir = str(tmp_path)
     assert await async_setup_component(hass, "http", {})
@@ -52,18 +52,16 @@ async def hub(hass: HomeAssistant, tmp_path: Path, socket_enabled: None) -> Mock
 
 
 @pytest.fixture
+async def hub(hass: HomeAssistant, tmp_path: Path, socket_enabled: None) -> MockConfigEntry:
+    """The hub entry with S2 Connect."""
+    return await _setup_hub(hass, tmp_path)
+
+
+@pytest.fixture
 async def http() -> AsyncGenerator[aiohttp.ClientSession]:
     """The RM's own HTTP client (not Home Assistant's)."""
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-@pytest.fixture
-async def rms() -> AsyncGenerator[list[Rm]]:
-    started: list[Rm] = []
-    yield started
-    for rm in started:
-        await rm.stop()
 
 
 def _connect(entry: MockConfigEntry) -> S2Connect:
@@ -100,7 +98,7 @@ async def _paired_device(
 
 
 async def test_pairing_session_initiation_and_an_s2_session(
-    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession, rms: list[Rm]
+    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession
 ) -> None:
     """The user's code pairs the RM; it initiates a session and runs S2 over the pinned TLS."""
     form = await _start_pairing(hass, hub)
@@ -142,23 +140,27 @@ async def test_pairing_session_initiation_and_an_s2_session(
 
     battery = BatteryRm()
     s2rm = Rm([battery], asset())
-    rms.append(s2rm)
-    await s2rm.connect(http, ws_url, ws_token, ssl=rm.pinned())
-    await asyncio.wait_for(battery.active.wait(), 10)
-    subentry_id = next(s.subentry_id for s in hub.subentries.values() if s.unique_id == rm.node_id)
-    assert hub.runtime_data.s2 is not None
-    device = hub.runtime_data.s2.devices[subentry_id]
-    await wait_for(lambda: device.state == "active")
-    assert device.session is not None
-    assert device.session.rm_details is not None
-    assert device.session.rm_details.model == "B10"
-
-    # The one-time WebSocket token is spent; the older name of initiateSession works too.
-    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
-        await http.ws_connect(
-            ws_url, headers={"Authorization": f"Bearer {ws_token}"}, ssl=rm.pinned()
+    try:
+        await s2rm.connect(http, ws_url, ws_token, ssl=rm.pinned())
+        await asyncio.wait_for(battery.active.wait(), 10)
+        subentry_id = next(
+            s.subentry_id for s in hub.subentries.values() if s.unique_id == rm.node_id
         )
-    assert err.value.status == 401
+        assert hub.runtime_data.s2 is not None
+        device = hub.runtime_data.s2.devices[subentry_id]
+        await wait_for(lambda: device.state == "active")
+        assert device.session is not None
+        assert device.session.rm_details is not None
+        assert device.session.rm_details.model == "B10"
+
+        # The one-time WebSocket token is spent; the older name of initiateSession works too.
+        with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+            await http.ws_connect(
+                ws_url, headers={"Authorization": f"Bearer {ws_token}"}, ssl=rm.pinned()
+            )
+        assert err.value.status == 401
+    finally:
+        await s2rm.stop()
     _url, token2 = await rm.initiate(http, "initiateConnection")
     assert token2 != ws_token
 
@@ -390,15 +392,9 @@ async def test_announced_with_dns_sd_while_listening(
 
     The mocked zeroconf cannot browse: Open HEM sets up all the same and says so.
     """
-    hass.config.config_dir = str(tmp_path)
     hass.config.location_name = "Home"
     hass.config.components.add("zeroconf")
-    assert await async_setup_component(hass, "http", {})
-    await hass.config.async_update(internal_url="http://127.0.0.1:8123")
-    entry = hub_entry(options={CONF_S2_CONNECT_PORT: 0})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _setup_hub(hass, tmp_path)
     mock_async_zeroconf.async_register_service.assert_not_called()  # nothing paired yet
     assert "cannot look for S2 devices" in caplog.text
 
@@ -544,3 +540,43 @@ async def test_rms_are_browsed_with_home_assistants_zeroconf(
     assert registry.async_get_issue(DOMAIN, issue_id(name)) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
     browser.return_value.async_cancel.assert_awaited_once()
+
+
+async def test_a_taken_port_is_told_not_crashed(
+    hass: HomeAssistant, tmp_path: Path, socket_enabled: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another program on the port: the flow aborts with the reason; setup logs and goes on."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        entry = hub_entry(options={CONF_S2_CONNECT_PORT: port})
+        hass.config.config_dir = str(tmp_path)
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        result = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_S2_DEVICE), context={"source": SOURCE_USER}
+        )
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {"name": "S2 device", "control_type": "automatic", "connect_with": "s2_connect"},
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "s2_connect_port"
+        assert result["description_placeholders"]["error"]
+        # A paired RM at the next start: the listener cannot start, Open HEM does.
+        await _connect(entry).pairings.async_add("0b5ad3c0-0000-4000-8000-0000000000aa", "x")
+        hass.config_entries.async_add_subentry(
+            entry,
+            ConfigSubentry(
+                data=MappingProxyType({CONF_NODE_ID: "0b5ad3c0-0000-4000-8000-0000000000aa"}),
+                subentry_type=SUBENTRY_S2_DEVICE,
+                title="Paired",
+                unique_id="0b5ad3c0-0000-4000-8000-0000000000aa",
+            ),
+        )
+        await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert "S2 Connect cannot listen on port" in caplog.text

@@ -25,8 +25,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ...core.s2.connect import NodeDescription
-from .connect import S2Connect
-from .connect.flow import PairingPage, device_title
+from .connect.flow import PairingPage, async_listener, device_title
 from .const import (
     CONF_CONNECT_WITH,
     CONF_CONTROL_TYPE,
@@ -108,15 +107,10 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
 
     async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Show the pairing code; on Submit, check that the RM paired with it."""
-        connect: S2Connect | None = getattr(self._get_entry().runtime_data.s2, "connect", None)
-        if connect is None:
-            return self.async_abort(reason="s2_connect_unavailable")
-        try:
-            listener = await connect.async_start()
-        except OSError as err:
-            return self.async_abort(
-                reason="s2_connect_port", description_placeholders={"error": str(err)}
-            )
+        s2 = self._get_entry().runtime_data.s2
+        listener, reason, placeholders = await async_listener(None if s2 is None else s2.connect)
+        if listener is None:
+            return self.async_abort(reason=reason, description_placeholders=placeholders)
         client = self._page.update(listener, submitted=user_input is not None)
         if client is not None:
             return self._paired(client)

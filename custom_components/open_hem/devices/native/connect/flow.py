@@ -8,9 +8,25 @@ replaced (and the user told), so the page never shows a code that cannot work.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ....core.s2.connect import NodeDescription
 from .server import ConnectListener
+
+if TYPE_CHECKING:
+    from . import S2Connect
+
+
+async def async_listener(
+    connect: S2Connect | None,
+) -> tuple[ConnectListener | None, str, dict[str, str]]:
+    """The running listener, or None with the abort reason and its placeholders."""
+    if connect is None:
+        return None, "s2_connect_unavailable", {}
+    try:
+        return await connect.async_start(), "", {}
+    except OSError as err:
+        return None, "s2_connect_port", {"error": str(err)}
 
 
 @dataclass

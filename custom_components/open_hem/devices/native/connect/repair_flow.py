@@ -19,7 +19,7 @@ from ..const import (
     SUBENTRY_S2_DEVICE,
 )
 from .discovery import CONF_DNS_SD_NAME
-from .flow import PairingPage, device_title
+from .flow import PairingPage, async_listener, device_title
 
 
 class DiscoveredRmRepairFlow(RepairsFlow):
@@ -50,17 +50,10 @@ class DiscoveredRmRepairFlow(RepairsFlow):
     async def async_step_pair(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """The pairing page; Submit checks that the RM paired."""
         loaded = self.hass.config_entries.async_loaded_entries(DOMAIN)
-        connect = (
-            loaded[0].runtime_data.s2.connect if loaded and loaded[0].runtime_data.s2 else None
-        )
-        if connect is None:
-            return self.async_abort(reason="s2_connect_unavailable")
-        try:
-            listener = await connect.async_start()
-        except OSError as err:
-            return self.async_abort(
-                reason="s2_connect_port", description_placeholders={"error": str(err)}
-            )
+        s2 = loaded[0].runtime_data.s2 if loaded else None
+        listener, reason, placeholders = await async_listener(None if s2 is None else s2.connect)
+        if listener is None:
+            return self.async_abort(reason=reason, description_placeholders=placeholders)
         client = self._page.update(listener, submitted=user_input is not None)
         if client is None:
             return self.async_show_form(
