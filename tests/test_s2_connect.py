@@ -24,15 +24,20 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from zeroconf import ServiceStateChange
+from zeroconf import NonUniqueNameException, ServiceStateChange
 
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.devices.native.connect import CONF_S2_CONNECT_PORT, S2Connect
+from custom_components.open_hem.devices.native.connect.advertise import (
+    async_advertise,
+    service_info,
+)
 from custom_components.open_hem.devices.native.connect.certs import TLS_FOLDER
 from custom_components.open_hem.devices.native.connect.discovery import (
     CONF_DNS_SD_NAME,
     issue_id,
 )
+from custom_components.open_hem.devices.native.connect.server import lan_address
 from custom_components.open_hem.devices.native.const import CONF_NODE_ID, SUBENTRY_S2_DEVICE
 from tests.entries import hub_entry
 from tests.s2_connect_rm import ConnectRm
@@ -580,3 +585,81 @@ async def test_a_taken_port_is_told_not_crashed(
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
         assert "S2 Connect cannot listen on port" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("remote", "lan"),
+    [
+        ("192.168.1.20", True),
+        ("10.0.0.5", True),
+        ("127.0.0.1", True),
+        ("fe80::1%eth0", True),
+        ("fd00::5", True),
+        ("8.8.8.8", False),
+        ("2001:4860:4860::8888", False),
+        (None, False),
+        ("not an address", False),
+    ],
+)
+def test_the_lan_extras_answer_only_local_addresses(remote: str | None, lan: bool) -> None:
+    """nodes, endpoint, preparePairing: from outside the LAN they are 401 (the spec)."""
+    assert lan_address(remote) is lan
+
+
+async def test_the_rm_unpairs_itself_and_bad_bodies_are_refused(
+    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession
+) -> None:
+    """``unpair`` from the RM forgets the pairing; broken bodies get 400, nothing crashes."""
+    rm = ConnectRm()
+    await _paired_device(hass, hub, http, rm)
+    assert rm.initiate_session_url is not None
+    api = rm.initiate_session_url + "v1/"
+    bearer = {"Authorization": f"Bearer {rm.access_token}"}
+    for path in ("initiateSession", "unpair"):
+        async with http.post(api + path, data=b"[", headers=bearer, ssl=rm.pinned()) as resp:
+            assert resp.status == 400
+    listener = _connect(hub).listener
+    assert listener is not None
+    base = f"https://127.0.0.1:{listener.port}/pairing/v1/"
+    for path in ("preparePairing", "cancelPreparePairing"):
+        async with http.post(base + path, json={"serverNodeId": 1}, ssl=rm.pinned()) as resp:
+            assert resp.status == 400
+    # Another node's id in preparePairing: noted nowhere (204 as the spec wants).
+    body = {
+        "clientNodeDescription": rm.description(),
+        "clientEndpointDescription": {},
+        "serverNodeId": rm.node_id,
+    }
+    async with http.post(base + "preparePairing", json=body, ssl=rm.pinned()) as resp:
+        assert resp.status == 204
+    assert listener.prepared == {}
+
+    body = {"clientNodeId": rm.node_id, "serverNodeId": rm.server_node_id}
+    async with http.post(api + "unpair", json=body, headers=bearer, ssl=rm.pinned()) as resp:
+        assert resp.status == 204
+    await hass.async_block_till_done()
+    assert rm.node_id not in _connect(hub).pairings.clients
+    # Saved: a reload does not bring the pairing back.
+    await hass.config_entries.async_reload(hub.entry_id)
+    await hass.async_block_till_done()
+    assert rm.node_id not in _connect(hub).pairings.clients
+
+
+async def test_announcement_by_host_name_and_its_failures(
+    hass: HomeAssistant, mock_async_zeroconf: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A host name goes in SRV (no address); a refused registration is a warning, no crash."""
+    info = service_info("Home", "homeassistant.local", 9491, "https://homeassistant.local:9491/")
+    assert info.server == "homeassistant.local."
+    assert info.parsed_addresses() == []
+    assert await async_advertise(hass, "Home", "h.local", 1, "https://h.local:1/") is None
+    hass.config.components.add("zeroconf")
+    mock_async_zeroconf.async_register_service.side_effect = NonUniqueNameException
+    assert await async_advertise(hass, "Home", "h.local", 1, "https://h.local:1/") is None
+    assert "could not be announced" in caplog.text
+    mock_async_zeroconf.async_register_service.side_effect = None
+    mock_async_zeroconf.async_unregister_service.side_effect = OSError("gone")
+    withdraw = await async_advertise(hass, "Home", "h.local", 1, "https://h.local:1/")
+    assert withdraw is not None
+    await withdraw()  # an interface that went away: nothing raised
+    mock_async_zeroconf.async_unregister_service.assert_awaited_once()

@@ -68,12 +68,17 @@ class Prepared:
     at: float
 
 
-def _lan(request: web.Request) -> bool:
+def lan_address(remote: str | None) -> bool:
+    """Whether ``remote`` is in a local network (the LAN extras answer only there)."""
     try:
-        address = ipaddress.ip_address((request.remote or "").split("%")[0])
+        address = ipaddress.ip_address((remote or "").split("%")[0])
     except ValueError:
         return False
     return address.is_private or address.is_loopback or address.is_link_local
+
+
+def _lan(request: web.Request) -> bool:
+    return lan_address(request.remote)
 
 
 def _answer(response: Response) -> web.Response:
