@@ -57,7 +57,7 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)  # an existing file keeps its mode on open: set it anyway
 
 
-def _generate(folder: Path, hostnames: list[str]) -> None:
+def _new_ca(folder: Path) -> None:
     now = datetime.now(UTC) - timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
@@ -86,6 +86,19 @@ def _generate(folder: Path, hostnames: list[str]) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pem, plain = serialization.Encoding.PEM, serialization.NoEncryption()
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    _write_private(folder / CA_KEY, ca_key.private_bytes(pem, pkcs8, plain))
+    (folder / CA_CERT).write_bytes(ca.public_bytes(pem))
+
+
+def _new_leaf(folder: Path, hostnames: list[str]) -> None:
+    """A server certificate for ``hostnames``, signed by the stored CA."""
+    ca = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
+    ca_key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    now = datetime.now(UTC) - timedelta(minutes=5)
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = []
     for host in hostnames:
@@ -112,23 +125,40 @@ def _generate(folder: Path, hostnames: list[str]) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pem = serialization.Encoding.PEM
-    plain = serialization.NoEncryption()
+    pem, plain = serialization.Encoding.PEM, serialization.NoEncryption()
     pkcs8 = serialization.PrivateFormat.PKCS8
-    _write_private(folder / CA_KEY, ca_key.private_bytes(pem, pkcs8, plain))
     _write_private(folder / LEAF_KEY, leaf_key.private_bytes(pem, pkcs8, plain))
-    (folder / CA_CERT).write_bytes(ca.public_bytes(pem))
     # The chain: the leaf, then the CA (the RM pins the CA it receives).
     (folder / LEAF_CERT).write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
 
 
+def _covers(leaf: x509.Certificate, host: str) -> bool:
+    try:
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return ipaddress.ip_address(host) in names.get_values_for_type(x509.IPAddress)
+    except ValueError:
+        return host.lower() in [n.lower() for n in names.get_values_for_type(x509.DNSName)]
+
+
 def load_or_create(folder: Path, hostnames: list[str]) -> TlsMaterial:
-    """The stored material, made first when there is none (or it is incomplete)."""
-    if not all((folder / name).is_file() for name in (CA_CERT, LEAF_CERT, LEAF_KEY)):
-        _generate(folder, hostnames)
-    ca = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
+    """The stored material, made first when there is none.
+
+    The CA stays for good (paired RMs pin it); the server certificate is issued again under it
+    when Home Assistant's host (``hostnames[0]``) is not one of its names any more.
+    """
+    if not all((folder / name).is_file() for name in (CA_CERT, CA_KEY)):
+        _new_ca(folder)
+        _new_leaf(folder, hostnames)
+    elif not all((folder / name).is_file() for name in (LEAF_CERT, LEAF_KEY)):
+        _new_leaf(folder, hostnames)
     leaf = x509.load_pem_x509_certificate((folder / LEAF_CERT).read_bytes())
+    if not _covers(leaf, hostnames[0]):
+        _new_leaf(folder, hostnames)
+        leaf = x509.load_pem_x509_certificate((folder / LEAF_CERT).read_bytes())
+    ca = x509.load_pem_x509_certificate((folder / CA_CERT).read_bytes())
     der = serialization.Encoding.DER
     ca_sha = certificate_sha256(ca.public_bytes(der))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

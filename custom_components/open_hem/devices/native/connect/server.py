@@ -49,6 +49,7 @@ _LOGGER = logging.getLogger(__name__)
 VERSIONS = ["v1"]
 MAX_BODY = 64 * 1024  # pairing messages are small; anything larger is not S2 Connect
 WEBSOCKET_PATH = "/s2/v1/websocket"
+PREPARED_S, MAX_PREPARED = 300.0, 16
 OWN_SERVER = "Open HEM is the communication server: use requestConnectionDetails"
 
 
@@ -290,7 +291,9 @@ class ConnectListener:
             return _answer(err.response())
         if server == self.node.id:
             at = self._clock()
-            self.prepared = {k: v for k, v in self.prepared.items() if at - v.at < 300}
+            kept = [(k, v) for k, v in self.prepared.items() if at - v.at < PREPARED_S]
+            # Bounded: a chatty LAN peer cannot grow it without end.
+            self.prepared = dict(kept[-(MAX_PREPARED - 1) :])
             self.prepared[client.id] = Prepared(client, at)
         return web.Response(status=204)
 
