@@ -20,7 +20,7 @@ from unittest.mock import AsyncMock, patch
 import aiohttp
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -689,3 +689,22 @@ async def test_announcement_by_host_name_and_its_failures(
     assert withdraw is not None
     await withdraw()  # an interface that went away: nothing raised
     mock_async_zeroconf.async_unregister_service.assert_awaited_once()
+
+
+async def test_reconfiguring_a_paired_device_offers_no_device_token(
+    hass: HomeAssistant, hub: MockConfigEntry, http: aiohttp.ClientSession
+) -> None:
+    """Its tokens come from S2 Connect: Reconfigure changes only the control type."""
+    subentry_id = await _paired_device(hass, hub, http, ConnectRm())
+    result = await hub.start_subentry_reconfigure_flow(hass, subentry_id)
+    assert [str(key) for key in result["data_schema"].schema] == ["control_type"]
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {"control_type": "fill_rate_based_control", "new_token": True}
+        )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"control_type": "fill_rate_based_control"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert hub.subentries[subentry_id].data["control_type"] == "fill_rate_based_control"

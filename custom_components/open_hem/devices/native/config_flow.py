@@ -137,21 +137,22 @@ class S2DeviceSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Change the preferred control type; optionally issue a new token."""
         subentry = self._get_reconfigure_subentry()
+        paired = subentry.data.get(CONF_CONNECT_WITH) == CONNECT_WITH_S2_CONNECT
         if user_input is not None:
             self._title = subentry.title
             self._data = {**subentry.data, CONF_CONTROL_TYPE: user_input[CONF_CONTROL_TYPE]}
             if user_input.get(CONF_NEW_TOKEN):
                 return await self.async_step_token()
             return self.async_update_and_abort(self._get_entry(), subentry, data=self._data)
-        schema = probatio.Schema(
-            {
-                probatio.Required(
-                    CONF_CONTROL_TYPE,
-                    default=subentry.data.get(CONF_CONTROL_TYPE, CONTROL_TYPE_AUTOMATIC),
-                ): _control_type_selector(),
-                probatio.Optional(CONF_NEW_TOKEN, default=False): BooleanSelector(),
-            }
-        )
+        fields: dict[Any, Any] = {
+            probatio.Required(
+                CONF_CONTROL_TYPE,
+                default=subentry.data.get(CONF_CONTROL_TYPE, CONTROL_TYPE_AUTOMATIC),
+            ): _control_type_selector()
+        }
+        if not paired:  # a device paired with S2 Connect gets its tokens from S2 Connect
+            fields[probatio.Optional(CONF_NEW_TOKEN, default=False)] = BooleanSelector()
+        schema = probatio.Schema(fields)
         return self.async_show_form(step_id="reconfigure", data_schema=schema)
 
     async def async_step_token(
