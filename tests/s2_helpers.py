@@ -167,8 +167,10 @@ class Rm:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.task: asyncio.Task[None] | None = None
 
-    async def connect(self, client: Any, path: str, token: str) -> None:
-        self.ws = await client.ws_connect(path, headers={"Authorization": f"Bearer {token}"})
+    async def connect(self, client: Any, path: str, token: str, **kwargs: Any) -> None:
+        self.ws = await client.ws_connect(
+            path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+        )
         self.connection = S2AsyncConnection(AiohttpMedium(self.ws))
         ResourceManagerHandler(self.control_types, self.details).register_handlers(self.connection)
         self.task = asyncio.get_running_loop().create_task(self.connection.run())

@@ -28,6 +28,7 @@ from s2python.ppbc import PPBCPowerProfileDefinition, PPBCPowerProfileStatus
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.core.s2.control import PPBCHandler
 from custom_components.open_hem.devices.hub import DeviceKind
+from custom_components.open_hem.planner.forecasts import device_power_statistics
 from custom_components.open_hem.planner.snapshot import PlanSnapshot
 
 from .core.s2.devices import HybridHeatPump, dishwasher, not_scheduled
@@ -264,6 +265,14 @@ async def test_ombc_and_ddbc_devices_are_planned_around_and_say_why(
     await rm_type.measure({CommodityQuantity.ELECTRIC_POWER_L1: 1200.0})
     await hass.async_block_till_done()
     assert _planning(hass, subentry_id) == why
+    # What it drew stays in the base-load forecast, which is what holds it after the hour.
+    native = entry.runtime_data.devices.get(subentry_id)
+    assert native is not None
+    assert native.power_entity is not None
+    assert not native.plannable()
+    assert native.power_entity not in device_power_statistics(
+        entry.runtime_data.devices, solar_known=False
+    )
 
     loop = loop_of(entry)
     await loop.async_replan("test")

@@ -35,6 +35,8 @@ PLANNING_STATES = (
     "not_controllable",
 )
 """Whether the loop plans the device, or why it is planned around (the *Planning* sensor)."""
+UNPLANNABLE = frozenset({"needs_thermal_model", "needs_gas_price", "not_controllable"})
+"""States that last as long as the control type: the device is only ever planned around."""
 
 
 def planning_status(session: CemSession | None) -> str | None:
