@@ -31,7 +31,7 @@ from custom_components.open_hem.devices.hub import DeviceKind
 from custom_components.open_hem.planner.forecasts import device_power_statistics
 from custom_components.open_hem.planner.snapshot import PlanSnapshot
 
-from .core.s2.devices import HybridHeatPump, dishwasher
+from .core.s2.devices import HybridHeatPump, dishwasher, not_scheduled
 from .planner_helpers import loop_of
 from .s2_helpers import (
     BatteryRm,
@@ -118,21 +118,7 @@ class DishwasherRm(_Recording, PPBCControlType):
         await send_okay()
 
     def status(self) -> PPBCPowerProfileStatus:
-        d = self.definition
-        return PPBCPowerProfileStatus.model_validate(
-            {
-                "message_type": "PPBC.PowerProfileStatus",
-                "message_id": str(uuid.uuid4()),
-                "sequence_container_status": [
-                    {
-                        "power_profile_id": str(d.id),
-                        "sequence_container_id": str(c.id),
-                        "status": "NOT_SCHEDULED",
-                    }
-                    for c in d.power_sequences_containers
-                ],
-            }
-        )
+        return not_scheduled(self.definition)
 
     async def activate(self, connection: Any) -> None:
         connection.register_handler(RevokeObject, self._on_revoke)

@@ -319,7 +319,9 @@ class ModeMachine:
                 f = opt.flat_factor
             width = round(abs(opt.hi_w - opt.lo_w), 6)
             score = (
-                round(dist, 6),
+                # within a tenth of a watt counts as a tie: a plan's solver noise (-0.009 W)
+                # must not pick a discharge mode over idle
+                round(dist, 1),
                 round(opt.penalty, 6),
                 width,
                 0 if opt.mode_id == self.current else 1,
