@@ -52,6 +52,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data.s2 = await async_setup_devices(hass, entry)
     entry.runtime_data.planner = await async_setup_planner(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if (demo := entry.runtime_data.demo) is not None:
+        demo.async_start_s2(entry)  # its RM connects to the S2 endpoint set up above
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 
