@@ -7,6 +7,7 @@ planning loop plans the demo's entity-backed devices and their service calls mov
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.core.sim import BatteryMode
 from custom_components.open_hem.data import OpenHemConfigEntry
-from custom_components.open_hem.demo.const import DEMO_HOST
+from custom_components.open_hem.demo.const import DEFAULT_METER_PORT, DEMO_HOST, STORAGE_KEY
 from custom_components.open_hem.devices.const import ENTITY_KINDS
 from custom_components.open_hem.devices.hub import DeviceKind
 from custom_components.open_hem.devices.native.const import SUBENTRY_S2_DEVICE
@@ -297,3 +298,61 @@ async def test_the_native_s2_battery_connects_and_is_planned(
     # The endpoint's side of the session has ended too (no ping timer outlives it).
     served = native.devices[s2_entry.subentry_id]
     await wait_for(lambda: served.state == "disconnected" and not served._serving)
+
+
+async def test_the_home_carries_on_after_a_restart(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """SOCs, the indoor temperature, the meter's totals and the controls survive a reload."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    entry = await _create_demo(hass)
+    loop_of(entry).async_stop()
+    demo = entry.runtime_data.demo
+    assert demo is not None
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": THERMOSTAT, "hvac_mode": "off"}, blocking=True
+    )
+    demo.home.battery.soc = 0.83
+    demo.home.s2_battery.soc = 0.21
+    demo.home.heat_pump.house.indoor_c = 18.25
+    await _advance(hass, freezer, timedelta(minutes=6))  # stepped, and saved on the way
+    totals = demo.home.sim.totals.import_kwh[:] + demo.home.sim.totals.export_kwh[:]
+    soc, indoor = demo.home.battery.soc, demo.home.heat_pump.house.indoor_c
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    again = entry.runtime_data.demo
+    assert again is not None
+    assert again is not demo
+    assert again.home.battery.soc == pytest.approx(soc)
+    assert again.home.s2_battery.soc == pytest.approx(demo.home.s2_battery.soc)
+    assert again.home.heat_pump.house.indoor_c == pytest.approx(indoor)
+    assert again.home.sim.totals.import_kwh + again.home.sim.totals.export_kwh == totals
+    assert hass.states.get(THERMOSTAT).state == "off"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_taken_port_and_a_broken_save_are_survived(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    socket_enabled: None,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The meter moves to a free port (its subentry follows); an unreadable save starts afresh."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    hass_storage[STORAGE_KEY] = {"version": 1, "key": STORAGE_KEY, "data": {"totals": "?"}}
+    blocker = await asyncio.start_server(lambda r, w: None, DEMO_HOST, DEFAULT_METER_PORT)
+    try:
+        entry = await _create_demo(hass)
+        demo = entry.runtime_data.demo
+        assert demo is not None
+        assert demo.server.port != DEFAULT_METER_PORT
+        (meter,) = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_P1_METER]
+        assert meter.data[CONF_PORT] == demo.server.port
+        assert demo.home.battery.soc == 0.5  # the sim's own start
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
