@@ -19,8 +19,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.open_hem.config_flow import OpenHemConfigFlow
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.core.sim import BatteryMode
 from custom_components.open_hem.data import OpenHemConfigEntry
@@ -235,6 +236,17 @@ async def test_service_calls_reach_the_sim(
     )
     assert demo.home.ev.current_a == 0
     await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.demo_ev_charger_charging_current", "value": 10},
+        blocking=True,
+    )
+    assert demo.home.ev.current_a == 0  # paused: the current waits for the switch
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.demo_ev_charger_charging"}, blocking=True
+    )
+    assert demo.home.ev.current_a == 10
+    await hass.services.async_call(
         "button", "press", {"entity_id": "button.demo_dishwasher_start"}, blocking=True
     )
     await _advance(hass, freezer, timedelta(seconds=10))
@@ -356,3 +368,16 @@ async def test_a_taken_port_and_a_broken_save_are_survived(
     finally:
         blocker.close()
         await blocker.wait_closed()
+
+
+async def test_the_demo_step_keeps_the_single_entry_rule(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The demo step itself refuses a second Open HEM entry (not only the menu)."""
+    mock_config_entry.add_to_hass(hass)
+    handler = OpenHemConfigFlow()
+    handler.hass = hass
+    handler.context = {"source": SOURCE_USER}
+    result = await handler.async_step_demo()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"
