@@ -177,7 +177,7 @@ class DemoHome:
 
     @callback
     def async_step_to(self, now: datetime) -> None:
-        """Step the home on to ``now`` (never back); a gap over a day is skipped, not simulated."""
+        """Step the home on to ``now`` (never back); a gap over two hours is skipped."""
         sim = self.sim
         behind = (now - sim.now).total_seconds()
         if behind <= 0:
