@@ -142,10 +142,9 @@ async def test_dutch_demo_title(
 async def test_the_loop_plans_and_moves_the_demo_devices(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
 ) -> None:
-    """An optimal plan with the demo devices; its service calls move the sim physically.
+    """An optimal plan with every demo device; its service calls move the sim physically.
 
-    In the evening, with the car at home. The dishwasher is described (PPBC) but the planning
-    loop does not plan shiftable loads yet, so it is left out here.
+    In the evening, with the car at home.
     """
     freezer.move_to(NOW + timedelta(hours=10))
     await configure_nl(hass)
@@ -157,9 +156,7 @@ async def test_the_loop_plans_and_moves_the_demo_devices(
     assert loop.snapshot is not None, loop.last_cycle
     assert loop.last_cycle["solver_status"] == "optimal", dict(loop.last_cycle)
     device_ids = {
-        s.subentry_id
-        for s in entry.subentries.values()
-        if s.subentry_type in ENTITY_KINDS and s.subentry_type != DeviceKind.APPLIANCE
+        s.subentry_id for s in entry.subentries.values() if s.subentry_type in ENTITY_KINDS
     }
     missing = [entry.subentries[i].subentry_type for i in device_ids - set(loop.snapshot.devices)]
     assert not missing
