@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .demo import async_setup_demo
 from .devices.entity_backed import async_setup_entity_devices
 from .devices.native import async_remove_devices, async_setup_devices
 from .frontend import async_register_frontend
@@ -21,10 +22,13 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CALENDAR,
+    Platform.CLIMATE,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
+    Platform.SWITCH,
     Platform.TIME,
 ]
 
@@ -41,6 +45,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data = OpenHemData.from_entry(entry)
     # Prices load from the cache at once and fetch in the background: setup never waits for them.
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
+    # The demo home's meter server listens before the meters connect.
+    entry.runtime_data.demo = await async_setup_demo(hass, entry)
     await async_start_p1_meters(hass, entry)
     await async_setup_entity_devices(hass, entry)
     entry.runtime_data.s2 = await async_setup_devices(hass, entry)

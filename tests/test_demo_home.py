@@ -1,0 +1,129 @@
+"""The demo home: chosen in the flow, a whole home runs in Home Assistant with no hardware.
+
+Real parts throughout: the flow creates the entry and its subentries, the sim's telegrams reach
+the P1 meter over a real TCP socket, the bundled prices go through the price coordinator, the
+planning loop plans the demo's entity-backed devices and their service calls move the sim.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.data import OpenHemConfigEntry
+from custom_components.open_hem.demo.const import DEMO_HOST
+from custom_components.open_hem.devices.const import ENTITY_KINDS
+from custom_components.open_hem.p1.const import CONF_HOST, CONF_PORT, SUBENTRY_P1_METER
+
+from .prices_helpers import NOW, configure_nl
+
+SOC = "sensor.demo_battery_state_of_charge"
+SETPOINT = "number.demo_battery_setpoint"
+MODE = "select.demo_battery_mode"
+INDOOR = "sensor.demo_heat_pump_indoor_temperature"
+THERMOSTAT = "climate.demo_heat_pump_thermostat"
+
+
+async def _create_demo(hass: HomeAssistant) -> OpenHemConfigEntry:
+    """Pick "demo" in the hub's menu and submit its (empty) form."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "demo"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "demo"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    entry: OpenHemConfigEntry = result["result"]
+    return entry
+
+
+async def _advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _float(hass: HomeAssistant, entity_id: str) -> float:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return float(state.state)
+
+
+async def test_demo_flow_creates_the_whole_home(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """One submit: the demo hub with its meter and five devices; meter and prices are live."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    entry = await _create_demo(hass)
+    assert entry.title == "Open HEM demo home"
+    assert entry.data["demo"] is True
+    assert entry.data["connection"] == "3x25"
+    assert entry.data["price_source"] == "demo"
+    assert entry.options["planning_profile"] == "grid_aware"
+    assert entry.state is ConfigEntryState.LOADED
+    kinds = sorted(s.subentry_type for s in entry.subentries.values())
+    assert kinds == sorted([SUBENTRY_P1_METER, *ENTITY_KINDS])
+
+    # The P1 meter is an ordinary network meter at the demo's own telegram server.
+    (meter,) = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_P1_METER]
+    assert meter.data[CONF_HOST] == DEMO_HOST
+    demo = entry.runtime_data.demo
+    assert demo is not None
+    assert meter.data[CONF_PORT] == demo.server.port
+    for _ in range(50):  # the meter connects over real TCP and reads the first telegram
+        coordinator = entry.runtime_data.meters[meter.subentry_id]
+        if coordinator.reading is not None:
+            break
+        await _advance(hass, freezer, timedelta(seconds=1))
+    reading = entry.runtime_data.meters[meter.subentry_id].reading
+    assert reading is not None
+    totals = demo.home.sim.totals
+    assert reading.import_t1_kwh is not None
+    assert abs(reading.import_t1_kwh - totals.import_kwh[0]) < 0.01
+    assert reading.gas_m3 is not None
+    assert abs(reading.gas_m3 - totals.gas_m3) < 0.01
+    # ... and its entities show it, as for a real meter.
+    registry = er.async_get(hass)
+    import_id = registry.async_get_entity_id("sensor", DOMAIN, f"{meter.subentry_id}_energy_import")
+    assert import_id is not None
+    assert abs(_float(hass, import_id) - totals.import_kwh[0] - totals.import_kwh[1]) < 0.01
+
+    # Bundled prices for today and tomorrow, through the price coordinator.
+    prices = entry.runtime_data.prices
+    assert prices is not None
+    today = dt_util.as_utc(dt_util.start_of_local_day())
+    assert prices.data.covers(today, today + timedelta(days=2))
+    # Tomorrow is the bundled negative-price afternoon.
+    assert min(slot.spot for slot in prices.data.between(today, today + timedelta(days=2))) < 0
+
+    # A second entry is refused (the demo counts as the one Open HEM entry).
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.ABORT
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert demo.server.clients == 0
+
+
+async def test_dutch_demo_title(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """A Dutch Home Assistant gets "Open HEM demohuis"."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    hass.config.language = "nl"
+    entry = await _create_demo(hass)
+    assert entry.title == "Open HEM demohuis"
+    assert await hass.config_entries.async_unload(entry.entry_id)
