@@ -54,11 +54,11 @@ DEVICE_KEYS = (
 )
 METER_KEYS = ("power", "energy_import", "energy_export", "tariff", "gas")
 TARIFFS = ("1", "2")
-# Energy sensors of the demo's simulated devices (their subentries' unique-id keys).
-SOLAR_KEY = "energy_production"
-BATTERY_IN_KEY = "energy_charged"
-BATTERY_OUT_KEY = "energy_discharged"
-CONSUMPTION_KEY = "energy_consumption"
+# The demo home's simulated devices: their entities' unique ids are
+# ``<entry id>_<device>_<key>`` (custom_components/open_hem/demo/const.py).
+DEMO_SOLAR = ("demo_solar_inverter",)
+DEMO_BATTERIES = ("demo_battery",)
+DEMO_CONSUMERS = ("demo_ev_charger", "demo_heat_pump", "demo_dishwasher")
 
 
 class SetupError(Exception):
@@ -144,19 +144,32 @@ def energy_prefs(registry: Registry) -> dict[str, Any]:
         sources.append(grid)
     if gas := registry.entity(meter, "gas"):
         sources.append({"type": "gas", "stat_energy_from": gas, "stat_cost": None})
-    consumption: list[dict[str, Any]] = []
-    for subentry in registry.subentries:
-        owner, name = subentry["subentry_id"], subentry["title"]
-        if solar := registry.entity(owner, SOLAR_KEY):
-            sources.append({"type": "solar", "stat_energy_from": solar, "name": name})
-        charged = registry.entity(owner, BATTERY_IN_KEY)
-        discharged = registry.entity(owner, BATTERY_OUT_KEY)
+    for device in DEMO_SOLAR:
+        owner = f"{hub}_{device}"
+        if solar := registry.entity(owner, "energy"):
+            sources.append(
+                _with_rate({"type": "solar", "stat_energy_from": solar}, registry, owner)
+            )
+    for device in DEMO_BATTERIES:
+        owner = f"{hub}_{device}"
+        charged = registry.entity(owner, "energy_charged")
+        discharged = registry.entity(owner, "energy_discharged")
         if charged and discharged:
-            battery = {"stat_energy_from": discharged, "stat_energy_to": charged}
-            sources.append({"type": "battery", **battery, "name": name})
-        if used := registry.entity(owner, CONSUMPTION_KEY):
-            consumption.append({"stat_consumption": used, "name": name})
+            battery = {"type": "battery", "stat_energy_from": discharged, "stat_energy_to": charged}
+            sources.append(_with_rate(battery, registry, owner))
+    consumption: list[dict[str, Any]] = []
+    for device in DEMO_CONSUMERS:
+        owner = f"{hub}_{device}"
+        if used := registry.entity(owner, "energy"):
+            consumption.append(_with_rate({"stat_consumption": used}, registry, owner))
     return {"energy_sources": sources, "device_consumption": consumption}
+
+
+def _with_rate(source: dict[str, Any], registry: Registry, owner: str) -> dict[str, Any]:
+    """The source with the device's power sensor (HA's sign: production/discharge positive)."""
+    if power := registry.entity(owner, "power"):
+        return {**source, "stat_rate": power}
+    return source
 
 
 def _entities_card(title: str, entity_ids: list[str]) -> dict[str, Any]:
@@ -176,7 +189,7 @@ def dashboard_config(registry: Registry) -> dict[str, Any]:
     if calendar := registry.entity(hub, "plan"):
         plan_cards.append({"type": "calendar", "entities": [calendar], "initial_view": "listWeek"})
     device_cards = []
-    for device_id, entities in _by_device(registry.entities):
+    for device_id, entities in _by_device(registry):
         owner = entities[0]["config_subentry_id"]
         first = _keyed(registry, owner, DEVICE_KEYS) if owner else []
         rest = sorted(
@@ -199,14 +212,21 @@ def _stack(cards: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "vertical-stack", "cards": cards}
 
 
-def _by_device(entities: list[dict[str, Any]]) -> Iterable[tuple[str, list[dict[str, Any]]]]:
-    """Open HEM's subentry entities grouped by device, in registry order (hub entities apart)."""
-    ours = [e for e in entities if e["platform"] == DOMAIN and e["device_id"]]
-    ours = [e for e in ours if e["config_subentry_id"]]
-    order: dict[str, list[dict[str, Any]]] = {}
-    for entity in ours:
-        order.setdefault(entity["device_id"], []).append(entity)
-    return order.items()
+def _by_device(registry: Registry) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Open HEM's entities per device, the hub's apart: the subentries' devices first (in the
+    order they were added), then the others (the demo's simulated devices)."""
+    hub = [d["id"] for d in registry.devices if [DOMAIN, registry.entry_id] in d["identifiers"]]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entity in registry.entities:
+        if entity["platform"] == DOMAIN and entity["device_id"] not in (None, *hub):
+            groups.setdefault(entity["device_id"], []).append(entity)
+    order = [s["subentry_id"] for s in registry.subentries]
+
+    def rank(group: list[dict[str, Any]]) -> int:
+        owner = group[0]["config_subentry_id"]
+        return order.index(owner) if owner in order else len(order)
+
+    return sorted(groups.items(), key=lambda item: rank(item[1]))
 
 
 def dashboard_entities(config: Mapping[str, Any]) -> set[str]:
