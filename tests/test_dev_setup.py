@@ -1,21 +1,16 @@
-"""scripts/dev_setup.py in a real Home Assistant: the dashboard and the Energy preferences it
-builds from the registry are valid, and a second run changes nothing the user made.
+"""scripts/dev_setup.py in a real Home Assistant: the demo home made through the flow's REST
+API, the dashboard and the Energy preferences it builds from the registry are valid, and a second
+run changes nothing the user made.
 
-The home: a P1 meter on a real TCP socket, ENTSO-E prices, and entity-backed battery, EV
-charger and dishwasher. dev_setup talks to it through Home Assistant's own test clients (REST
-and WebSocket), with the same functions `scripts/develop` uses over HTTP.
+dev_setup talks to Home Assistant through its own test clients (REST and WebSocket), with the
+same functions `scripts/develop` uses over HTTP; the demo's P1 meter runs on a real TCP socket.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-import sys
-from types import ModuleType
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -26,59 +21,16 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
 
-from .entity_devices import (
-    CAR_SOC,
-    CHARGING,
-    CURRENT,
-    EV_POWER,
-    PLUGGED,
-    READY,
-    RUNNING,
-    START,
-    subentry,
-)
+from .dev_scripts import load_script
 from .prices_helpers import configure_nl
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "dev_setup.py"
-EV = subentry(
-    "ev_charger",
-    "Wallbox",
-    plugged_entity=PLUGGED,
-    power_entity=EV_POWER,
-    car_soc_entity=CAR_SOC,
-    current_entity=CURRENT,
-    switch_entity=CHARGING,
-)
-DISHWASHER = subentry(
-    "appliance",
-    "Dishwasher",
-    start_entity=START,
-    running_entity=RUNNING,
-    ready_entity=READY,
-    duration_min=60,
-    average_power_w=800,
-)
-
-
-def _script() -> ModuleType:
-    if (module := sys.modules.get("dev_setup")) is not None:
-        return module
-    spec = importlib.util.spec_from_file_location("dev_setup", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dev_setup"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-dev_setup = _script()
+dev_setup = load_script("dev_setup")
 
 
 class HarnessApi:
     """dev_setup's Api on Home Assistant's test clients."""
 
-    def __init__(self, client: TestClient, ws: MockHAClientWebSocket) -> None:
+    def __init__(self, client: TestClient[Any, Any], ws: MockHAClientWebSocket) -> None:
         """Authenticated REST client and WebSocket."""
         self.client = client
         self.socket = ws
@@ -100,9 +52,7 @@ class HarnessApi:
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
+def auto_enable_custom_integrations(recorder_mock: Any, enable_custom_integrations: None) -> None:
     """The recorder before hass (the Energy dashboard's checks read statistics)."""
     return
 

@@ -19,7 +19,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -28,7 +27,6 @@ import socket
 import subprocess
 import sys
 import time
-from types import ModuleType
 from typing import Any
 from urllib import request
 from zoneinfo import ZoneInfo
@@ -36,46 +34,18 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Page, async_playwright, expect
 import pytest
 
+from .browser import CHROMIUM_ARGS, chromium_or_skip, screenshot_path
+from .dev_scripts import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 ONBOARD = REPO / "scripts" / "dev_onboard.py"
 STARTUP_S = 90.0
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",
-]
 # Home Assistant's first page load and the entry's setup take a while on a busy machine.
 expect.set_options(timeout=30_000)
 EV_READY_BY = "time.ev_charger_ready_by"
 EV_PLUGGED = "binary_sensor.demo_ev_charger_car_plugged_in"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # dev/configuration.yaml's time zone
 EV_SUBENTRY_TITLE = "EV charger"
-
-
-def _chromium() -> str | None:
-    candidates = [os.environ.get("OPEN_HEM_CHROMIUM"), "chromium", "chromium-browser"]
-    for candidate in candidates:
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return None
-
-
-def _script(path: Path) -> ModuleType:
-    """A script of scripts/, imported as it runs (its folder on sys.path for its imports)."""
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.pop(0)
-    return module
 
 
 def _free_port() -> int:
@@ -115,7 +85,7 @@ class Instance:
 
     def token(self) -> str:
         """An access token for dev / dev (the login page's flow)."""
-        onboard = _script(ONBOARD)
+        onboard = load_script("dev_onboard")
         token = onboard.login(onboard.Instance(self.url))
         assert token is not None
         return str(token)
@@ -144,13 +114,7 @@ class Instance:
 @pytest.fixture
 def chromium() -> str:
     """Debian's chromium; skipped without it (failed in CI, where .ci/run installs it)."""
-    found = _chromium()
-    if found is None:
-        message = "no chromium binary found (apt-get install chromium, or set OPEN_HEM_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
+    return chromium_or_skip()
 
 
 @pytest.fixture
@@ -210,12 +174,6 @@ async def page(chromium: str, home_assistant: Instance) -> AsyncIterator[Page]:
     assert errors == [], errors
 
 
-def _screenshot_path(name: str, tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("OPEN_HEM_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}.png"
-
-
 async def _add_demo_home(page: Page, url: str, tmp_path: Path) -> None:
     """Settings → Devices & services → Add integration → Open HEM → the demo home → Submit."""
     await page.goto(url + "/config/integrations/dashboard")
@@ -226,7 +184,7 @@ async def _add_demo_home(page: Page, url: str, tmp_path: Path) -> None:
     await demo.click()
     dialog = page.locator("dialog-data-entry-flow")
     await expect(dialog.get_by_text("Sets up a simulated Dutch home")).to_be_visible()
-    await page.screenshot(path=_screenshot_path("add-demo-home", tmp_path))
+    await page.screenshot(path=screenshot_path("add-demo-home", tmp_path))
     await dialog.get_by_role("button", name="Submit").click()
     # Home Assistant offers to name the new devices and give them areas.
     skip = dialog.get_by_role("button", name="Skip and finish")
@@ -254,7 +212,7 @@ async def test_the_demo_home_end_to_end(
     assert status.strip() in ("optimal", "relaxed", "best found in time"), status
     await expect(page.locator(".fc-list-event").first).to_be_visible()
     await expect(page.get_by_text("Plan status")).to_be_visible()
-    await page.screenshot(path=_screenshot_path("dashboard-plan", tmp_path), full_page=True)
+    await page.screenshot(path=screenshot_path("dashboard-plan", tmp_path), full_page=True)
 
     # The devices with their modes and wishes.
     await page.goto(url + "/open-hem/devices")
@@ -262,7 +220,7 @@ async def test_the_demo_home_end_to_end(
         await expect(page.get_by_text(title, exact=True).first).to_be_visible()
     for wish in ("Target charge", "Ready by", "Comfort temperature low", "Finished by"):
         await expect(page.get_by_text(wish).first).to_be_visible()
-    await page.screenshot(path=_screenshot_path("dashboard-devices", tmp_path), full_page=True)
+    await page.screenshot(path=screenshot_path("dashboard-devices", tmp_path), full_page=True)
 
     # A wish changed in the UI reaches the planning loop: a new plan, which moves the car's
     # charging when it is home and still charging (a deadline an hour from now).
@@ -285,7 +243,7 @@ async def test_the_demo_home_end_to_end(
     await page.goto(url + "/energy")
     await expect(page.locator("hui-energy-sources-table-card").first).to_be_visible()
     assert await page.locator("ha-alert[alert-type=error]").count() == 0
-    await page.screenshot(path=_screenshot_path("energy-dashboard", tmp_path), full_page=True)
+    await page.screenshot(path=screenshot_path("energy-dashboard", tmp_path), full_page=True)
     assert time.monotonic() - started < 120
 
 
