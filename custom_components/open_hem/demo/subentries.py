@@ -113,7 +113,7 @@ def device_subentries() -> list[ConfigSubentryData]:
                 dev.CONF_INDOOR_TEMP: entity_id("sensor", HEAT_PUMP, "indoor_temperature"),
                 dev.CONF_CLIMATE: entity_id("climate", HEAT_PUMP, "thermostat"),
                 dev.CONF_RATED_POWER_W: 2000.0,
-                dev.CONF_MIN_POWER_W: 500.0,
+                dev.CONF_MIN_POWER_W: 0.0,
                 dev.CONF_COP: 3.5,
                 **_defaults(
                     dev.CONF_MIN_RUN_MIN,
