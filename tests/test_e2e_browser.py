@@ -78,10 +78,13 @@ class Instance:
         assert done.returncode == 0, f"dev_onboard failed: {done.stderr}\n{self.log_tail()}"
         return done.stdout
 
+    def log_lines(self) -> list[str]:
+        """Home Assistant's log so far."""
+        return self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of Home Assistant's log, for failure messages."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(["--- Home Assistant log ---", *text.splitlines()[-lines:]])
+        return "\n".join(["--- Home Assistant log ---", *self.log_lines()[-lines:]])
 
     def token(self) -> str:
         """An access token for dev / dev (the login page's flow)."""
@@ -245,6 +248,8 @@ async def test_the_demo_home_end_to_end(
     assert await page.locator("ha-alert[alert-type=error]").count() == 0
     await page.screenshot(path=screenshot_path("energy-dashboard", tmp_path), full_page=True)
     assert time.monotonic() - started < 120
+    errors = [line for line in home_assistant.log_lines() if " ERROR " in line]
+    assert errors == [], home_assistant.log_tail()
 
 
 def _ev_series(plan: dict[str, Any]) -> list[float]:
