@@ -52,7 +52,6 @@ DEVICE_KEYS = (
     "next_action",
     "wish_at_risk",
 )
-METER_KEYS = ("power", "energy_import", "energy_export", "tariff", "gas")
 TARIFFS = ("1", "2")
 # The demo home's simulated devices: their entities' unique ids are
 # ``<entry id>_<device>_<key>`` (custom_components/open_hem/demo/const.py).
@@ -99,6 +98,7 @@ class Registry:
         return [s["subentry_id"] for s in self.subentries if s["subentry_type"] == subentry_type]
 
     def device_name(self, device_id: str) -> str:
+        """The device's name as the user sees it."""
         for device in self.devices:
             if device["id"] == device_id:
                 return str(device["name_by_user"] or device["name"] or device_id)
