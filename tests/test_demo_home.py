@@ -7,26 +7,33 @@ planning loop plans the demo's entity-backed devices and their service calls mov
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.open_hem.config_flow import OpenHemConfigFlow
 from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.core.sim import BatteryMode
 from custom_components.open_hem.data import OpenHemConfigEntry
-from custom_components.open_hem.demo.const import DEMO_HOST
+from custom_components.open_hem.demo.const import DEFAULT_METER_PORT, DEMO_HOST, STORAGE_KEY
 from custom_components.open_hem.devices.const import ENTITY_KINDS
 from custom_components.open_hem.devices.hub import DeviceKind
+from custom_components.open_hem.devices.native.const import SUBENTRY_S2_DEVICE
 from custom_components.open_hem.p1.const import CONF_HOST, CONF_PORT, SUBENTRY_P1_METER
 
 from .planner_helpers import loop_of, replan
 from .prices_helpers import NOW, configure_nl
+from .s2_helpers import wait_for
 
 SOC = "sensor.demo_battery_state_of_charge"
 SETPOINT = "number.demo_battery_setpoint"
@@ -77,7 +84,7 @@ async def test_demo_flow_creates_the_whole_home(
     assert entry.options["planning_profile"] == "grid_aware"
     assert entry.state is ConfigEntryState.LOADED
     kinds = sorted(s.subentry_type for s in entry.subentries.values())
-    assert kinds == sorted([SUBENTRY_P1_METER, *ENTITY_KINDS])
+    assert kinds == sorted([SUBENTRY_P1_METER, SUBENTRY_S2_DEVICE, *ENTITY_KINDS])
 
     # The P1 meter is an ordinary network meter at the demo's own telegram server.
     (meter,) = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_P1_METER]
@@ -229,9 +236,148 @@ async def test_service_calls_reach_the_sim(
     )
     assert demo.home.ev.current_a == 0
     await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.demo_ev_charger_charging_current", "value": 10},
+        blocking=True,
+    )
+    assert demo.home.ev.current_a == 0  # paused: the current waits for the switch
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": "switch.demo_ev_charger_charging"}, blocking=True
+    )
+    assert demo.home.ev.current_a == 10
+    await hass.services.async_call(
         "button", "press", {"entity_id": "button.demo_dishwasher_start"}, blocking=True
     )
     await _advance(hass, freezer, timedelta(seconds=10))
     assert hass.states.get("binary_sensor.demo_dishwasher_running").state == "on"
     assert _float(hass, "sensor.demo_dishwasher_power") > 0
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_native_s2_battery_connects_and_is_planned(
+    hass: HomeAssistant, socket_enabled: None, hass_client_no_auth: Any
+) -> None:
+    """s2-python's RM classes connect over the real WebSocket with the demo's token; the loop
+    plans the battery from its FRBC description and its instructions move the second sim.
+
+    Real time (not frozen): the RM's reconnect backoff and the WebSocket run on the loop's clock.
+    """
+    await configure_nl(hass)
+    assert await async_setup_component(hass, "http", {})
+    entry = await _create_demo(hass)
+    # Home Assistant's HTTP app on a real TCP port; the RM retries until it finds it.
+    client = await hass_client_no_auth()
+    await hass.config.async_update(internal_url=f"http://127.0.0.1:{client.port}")
+    demo = entry.runtime_data.demo
+    assert demo is not None
+    assert demo.s2 is not None
+    (s2_entry,) = [s for s in entry.subentries.values() if s.subentry_type == "s2_device"]
+    assert s2_entry.title == "Demo S2 battery"
+
+    await wait_for(lambda: demo.s2 is not None and demo.s2.control.connection is not None)
+    await wait_for(lambda: (d := entry.runtime_data.devices.get(s2_entry.subentry_id)) and d.ready)
+    device = entry.runtime_data.devices.get(s2_entry.subentry_id)
+    assert device is not None
+    assert device.kind is DeviceKind.S2
+
+    loop = loop_of(entry)
+    await loop.async_replan("test")
+    snapshot = loop.snapshot
+    assert snapshot is not None
+    assert loop.last_cycle["solver_status"] == "optimal"
+    assert s2_entry.subentry_id in snapshot.devices
+    await wait_for(lambda: demo.s2 is not None and demo.s2.control.instructions > 0)
+
+    # What it was told now is what the second sim battery does, and its SOC integrates it.
+    planned_w = snapshot.devices[s2_entry.subentry_id].power_w[snapshot.index(dt_util.utcnow())]
+    battery = demo.home.s2_battery
+    doing_w = battery.setpoint_w if battery.mode is BatteryMode.POWER else 0.0
+    assert doing_w == pytest.approx(planned_w, abs=50)
+    soc_before = battery.soc
+    demo.home.async_step_to(dt_util.utcnow() + timedelta(minutes=5))
+    if abs(planned_w) > 100:
+        assert battery.soc != soc_before
+    diagnostics = demo.diagnostics()
+    assert diagnostics["s2_battery"]["connected"] is True
+
+    native = entry.runtime_data.s2
+    assert native is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not demo.s2.connected
+    assert demo.s2.control.connection is None
+    # The endpoint's side of the session has ended too (no ping timer outlives it).
+    served = native.devices[s2_entry.subentry_id]
+    await wait_for(lambda: served.state == "disconnected" and not served._serving)
+
+
+async def test_the_home_carries_on_after_a_restart(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, socket_enabled: None
+) -> None:
+    """SOCs, the indoor temperature, the meter's totals and the controls survive a reload."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    entry = await _create_demo(hass)
+    loop_of(entry).async_stop()
+    demo = entry.runtime_data.demo
+    assert demo is not None
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": THERMOSTAT, "hvac_mode": "off"}, blocking=True
+    )
+    demo.home.battery.soc = 0.83
+    demo.home.s2_battery.soc = 0.21
+    demo.home.heat_pump.house.indoor_c = 18.25
+    await _advance(hass, freezer, timedelta(minutes=6))  # stepped, and saved on the way
+    totals = demo.home.sim.totals.import_kwh[:] + demo.home.sim.totals.export_kwh[:]
+    soc, indoor = demo.home.battery.soc, demo.home.heat_pump.house.indoor_c
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    again = entry.runtime_data.demo
+    assert again is not None
+    assert again is not demo
+    assert again.home.battery.soc == pytest.approx(soc)
+    assert again.home.s2_battery.soc == pytest.approx(demo.home.s2_battery.soc)
+    assert again.home.heat_pump.house.indoor_c == pytest.approx(indoor)
+    assert again.home.sim.totals.import_kwh + again.home.sim.totals.export_kwh == totals
+    assert hass.states.get(THERMOSTAT).state == "off"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_taken_port_and_a_broken_save_are_survived(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    socket_enabled: None,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The meter moves to a free port (its subentry follows); an unreadable save starts afresh."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    hass_storage[STORAGE_KEY] = {"version": 1, "key": STORAGE_KEY, "data": {"totals": "?"}}
+    blocker = await asyncio.start_server(lambda r, w: None, DEMO_HOST, DEFAULT_METER_PORT)
+    try:
+        entry = await _create_demo(hass)
+        demo = entry.runtime_data.demo
+        assert demo is not None
+        assert demo.server.port != DEFAULT_METER_PORT
+        (meter,) = [s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_P1_METER]
+        assert meter.data[CONF_PORT] == demo.server.port
+        assert demo.home.battery.soc == 0.5  # the sim's own start
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
+
+
+async def test_the_demo_step_keeps_the_single_entry_rule(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The demo step itself refuses a second Open HEM entry (not only the menu)."""
+    mock_config_entry.add_to_hass(hass)
+    handler = OpenHemConfigFlow()
+    handler.hass = hass
+    handler.context = {"source": SOURCE_USER}
+    result = await handler.async_step_demo()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"

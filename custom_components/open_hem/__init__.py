@@ -9,7 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
-from .demo import async_setup_demo
+from .demo import async_setup_demo, is_demo
 from .devices.entity_backed import async_setup_entity_devices
 from .devices.native import async_remove_devices, async_setup_devices
 from .frontend import async_register_frontend
@@ -22,15 +22,19 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
-    Platform.BUTTON,
     Platform.CALENDAR,
-    Platform.CLIMATE,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
-    Platform.SWITCH,
     Platform.TIME,
 ]
+# Only the demo home has buttons, climate entities and switches (its simulated devices'):
+# a real home leaves those domains to their own integrations.
+DEMO_PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.CLIMATE, Platform.SWITCH]
+
+
+def _platforms(entry: OpenHemConfigEntry) -> list[Platform]:
+    return PLATFORMS + DEMO_PLATFORMS if is_demo(entry) else PLATFORMS
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -51,14 +55,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     await async_setup_entity_devices(hass, entry)
     entry.runtime_data.s2 = await async_setup_devices(hass, entry)
     entry.runtime_data.planner = await async_setup_planner(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    if (demo := entry.runtime_data.demo) is not None:
+        demo.async_start_s2(entry)  # its RM connects to the S2 endpoint set up above
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> bool:
     """Unload Open HEM; everything it started is stopped by the unload callbacks."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:

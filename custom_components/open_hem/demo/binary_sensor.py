@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import DISHWASHER, EV_CHARGER
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 from .home import DemoHome
 
 
@@ -51,11 +51,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo devices' binary sensors (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities(
-        DemoBinarySensor(entry, demo.home, description.device, description)
-        for description in BINARY_SENSORS
+    add_demo_entities(
+        entry, async_add_entities, DemoBinarySensor, ((d.device, d) for d in BINARY_SENSORS)
     )
 
 

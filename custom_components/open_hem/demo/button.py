@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import DISHWASHER
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 
 START = ButtonEntityDescription(key="start", translation_key="demo_start")
 
@@ -19,9 +19,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo dishwasher's button (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities([DemoStartButton(entry, demo.home, DISHWASHER, START)])
+    add_demo_entities(entry, async_add_entities, DemoStartButton, [(DISHWASHER, START)])
 
 
 class DemoStartButton(DemoEntity, ButtonEntity):

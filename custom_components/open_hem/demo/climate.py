@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import HEAT_PUMP
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 
 THERMOSTAT = ClimateEntityDescription(key="thermostat", translation_key="demo_thermostat")
 
@@ -23,9 +23,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo heat pump's climate entity (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities([DemoThermostat(entry, demo.home, HEAT_PUMP, THERMOSTAT)])
+    add_demo_entities(entry, async_add_entities, DemoThermostat, [(HEAT_PUMP, THERMOSTAT)])
 
 
 class DemoThermostat(DemoEntity, ClimateEntity):

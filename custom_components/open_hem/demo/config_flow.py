@@ -11,7 +11,7 @@ from ..const import CONF_CONNECTION, DEFAULT_CONNECTION
 from ..planner.const import CONF_PROFILE, Profile
 from ..prices.const import CONF_PRICE_SOURCE, PriceSourceKind
 from .const import CONF_DEMO, DEMO_TITLE, DEMO_TITLE_NL
-from .subentries import device_subentries, meter_subentry
+from .subentries import device_subentries, meter_subentry, s2_subentry
 
 
 class DemoStep(ConfigFlow):
@@ -31,5 +31,5 @@ class DemoStep(ConfigFlow):
                 CONF_PRICE_SOURCE: PriceSourceKind.DEMO.value,
             },
             options={CONF_PROFILE: Profile.GRID_AWARE.value},
-            subentries=[meter_subentry(), *device_subentries()],
+            subentries=[meter_subentry(), *device_subentries(), s2_subentry()],
         )

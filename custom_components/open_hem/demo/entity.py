@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import DOMAIN
 from ..data import OpenHemConfigEntry
@@ -42,3 +44,17 @@ class DemoEntity(OpenHemEntity):
         """Write the state after every step and command."""
         await super().async_added_to_hass()
         self.async_on_remove(self.home.async_add_listener(self.async_write_ha_state))
+
+
+def add_demo_entities(
+    entry: OpenHemConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: type[DemoEntity],
+    descriptions: Iterable[tuple[str, EntityDescription]],
+) -> None:
+    """Add an ``entity_class`` per (device, description), only in the demo home."""
+    if (demo := entry.runtime_data.demo) is None:
+        return
+    async_add_entities(
+        entity_class(entry, demo.home, device, description) for device, description in descriptions
+    )

@@ -71,6 +71,8 @@ class DemoHome:
             heat_pump=self.heat_pump,
             dishwasher=self.dishwasher,
         )
+        # The native S2 battery's cells: apart from the SimHome (its RM drives it), idle at first.
+        self.s2_battery = SimBattery(name="s2_battery", mode=BatteryMode.IDLE)
         self.energy_kwh: dict[str, float] = dict.fromkeys(ENERGY_KEYS, 0.0)
         self.steps = 0
         self._listeners: list[Callable[[], None]] = []
@@ -107,6 +109,7 @@ class DemoHome:
         self.ev.car.soc = float(saved["car_soc"])
         self.heat_pump.house.indoor_c = float(saved["indoor_c"])
         self.heat_pump.setpoint_c = float(saved["setpoint_c"])
+        self.s2_battery.soc = float(saved.get("s2_battery_soc", self.s2_battery.soc))
         for key in ENERGY_KEYS:
             self.energy_kwh[key] = float(saved["energy_kwh"].get(key, 0.0))
         controls = saved.get("controls", {})
@@ -128,6 +131,7 @@ class DemoHome:
             "car_soc": self.ev.car.soc,
             "indoor_c": self.heat_pump.house.indoor_c,
             "setpoint_c": self.heat_pump.setpoint_c,
+            "s2_battery_soc": self.s2_battery.soc,
             "energy_kwh": dict(self.energy_kwh),
             "controls": {
                 "battery_remote": self.battery_remote,
@@ -184,6 +188,7 @@ class DemoHome:
         while behind > 1e-6:
             dt_s = min(MAX_STEP_S, behind)
             sim.step(dt_s)
+            self.s2_battery.step(dt_s, 0.0)
             self._count(dt_s)
             behind -= dt_s
         self.steps += 1

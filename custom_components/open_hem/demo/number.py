@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import BATTERY, EV_CHARGER, PV
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 from .home import DemoHome
 
 
@@ -78,11 +78,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo devices' numbers (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities(
-        DemoNumber(entry, demo.home, description.device, description) for description in NUMBERS
-    )
+    add_demo_entities(entry, async_add_entities, DemoNumber, ((d.device, d) for d in NUMBERS))
 
 
 class DemoNumber(DemoEntity, NumberEntity):

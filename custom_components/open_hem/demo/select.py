@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import BATTERY, BATTERY_MODES, MODE_REMOTE, MODE_SELF_CONSUMPTION
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 
 MODE = SelectEntityDescription(
     key="mode", translation_key="demo_battery_mode", options=list(BATTERY_MODES)
@@ -21,9 +21,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo battery's mode select (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities([DemoBatteryMode(entry, demo.home, BATTERY, MODE)])
+    add_demo_entities(entry, async_add_entities, DemoBatteryMode, [(BATTERY, MODE)])
 
 
 class DemoBatteryMode(DemoEntity, SelectEntity):

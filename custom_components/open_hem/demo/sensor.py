@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import BATTERY, DISHWASHER, EV_CHARGER, HEAT_PUMP, PV
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 from .home import DemoHome
 
 
@@ -102,11 +102,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo devices' sensors (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities(
-        DemoSensor(entry, demo.home, description.device, description) for description in SENSORS
-    )
+    add_demo_entities(entry, async_add_entities, DemoSensor, ((d.device, d) for d in SENSORS))
 
 
 class DemoSensor(DemoEntity, SensorEntity):

@@ -8,11 +8,13 @@ managers control them with Home Assistant services.
 from __future__ import annotations
 
 from typing import Any
+import uuid
 
 from homeassistant.config_entries import ConfigSubentryData
 
 from ..devices import const as dev
 from ..devices.hub import DeviceKind
+from ..devices.native import const as s2
 from ..p1 import const as p1
 from .const import (
     BATTERY,
@@ -150,3 +152,14 @@ def device_subentries() -> list[ConfigSubentryData]:
             },
         ),
     ]
+
+
+def s2_subentry() -> ConfigSubentryData:
+    """The native S2 battery, as the S2 device flow adds one (its token is issued at setup)."""
+    node_id = str(uuid.uuid4())
+    return ConfigSubentryData(
+        subentry_type=s2.SUBENTRY_S2_DEVICE,
+        title="Demo S2 battery",
+        data={s2.CONF_NODE_ID: node_id, s2.CONF_CONTROL_TYPE: s2.CONTROL_TYPE_AUTOMATIC},
+        unique_id=node_id,
+    )

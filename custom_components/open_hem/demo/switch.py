@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..data import OpenHemConfigEntry
 from .const import EV_CHARGER
-from .entity import DemoEntity
+from .entity import DemoEntity, add_demo_entities
 
 CHARGING = SwitchEntityDescription(key="charging", translation_key="demo_charging")
 
@@ -21,9 +21,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """The demo charger's switch (only in the demo home)."""
-    if (demo := entry.runtime_data.demo) is None:
-        return
-    async_add_entities([DemoChargingSwitch(entry, demo.home, EV_CHARGER, CHARGING)])
+    add_demo_entities(entry, async_add_entities, DemoChargingSwitch, [(EV_CHARGER, CHARGING)])
 
 
 class DemoChargingSwitch(DemoEntity, SwitchEntity):
