@@ -148,5 +148,8 @@ class DemoSource:
     async def async_fetch(self, start: datetime, end: datetime) -> PriceSeries:
         """The replayed prices for [start, end), by Home Assistant's local wall-clock time."""
         days = _local_dates(start, end)
-        replayed = replay_prices(days[0], len(days), self._hass.config.time_zone)
+        # The first call reads and parses the bundled document: not on the event loop.
+        replayed = await self._hass.async_add_executor_job(
+            replay_prices, days[0], len(days), self._hass.config.time_zone
+        )
         return PriceSeries({t: p for t, p in replayed.prices.items() if start <= t < end})
