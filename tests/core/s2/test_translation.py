@@ -151,6 +151,20 @@ def test_frbc_battery_with_target_leakage_and_usage() -> None:
     assert not h.revoke("FRBC.SystemDescription", "x").ok
 
 
+def test_solver_rounding_switches_no_mode() -> None:
+    """A plan's milliwatts (the LP's rounding; seen as -0.009 W before a -200 W slot) keep
+    the battery idle; from a watt on the plan is followed."""
+    h, b = _frbc(50.0)
+    plan = PowerPlan(STARTS[:4], SLOT, (-0.009, -199.991, 0.4, -1.5))
+    drafts = h.instructions(plan, ctx())
+    assert [(d.execution_time, d.key[2]) for d in drafts] == [
+        (STARTS[0], b.idle),
+        (STARTS[1], b.discharge),
+        (STARTS[2], b.idle),
+        (STARTS[3], b.discharge),
+    ]
+
+
 def test_frbc_ev_and_hot_water_models() -> None:
     h, _ = _frbc(30.0)
     h.handle(

@@ -21,6 +21,8 @@ from ..units import ELECTRIC_QUANTITIES, duration_ms
 ControlType = gen_s2.ControlType
 
 EPS_W = 1e-6
+RESOLUTION_W = 1.0
+"""Below this a plan's power is the solver's rounding, not a wish: no mode switches for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +321,7 @@ class ModeMachine:
                 f = opt.flat_factor
             width = round(abs(opt.hi_w - opt.lo_w), 6)
             score = (
-                round(dist, 6),
+                0.0 if dist < RESOLUTION_W else round(dist, 6),
                 round(opt.penalty, 6),
                 width,
                 0 if opt.mode_id == self.current else 1,
