@@ -3,8 +3,10 @@
 `scripts/develop` runs this twice. With --prepare, before Home Assistant starts: on a new
 .dev/config it marks onboarding's core_config step as done in HA's onboarding store. Then beside
 Home Assistant: on a new .dev/config it creates the login dev / dev and finishes the other
-onboarding steps, so a developer lands straight in the UI; on every run it logs in as dev / dev
-and prints one "ready" line once Home Assistant is running. It only talks to the local instance.
+onboarding steps, so a developer lands straight in the UI; on every run it logs in as dev / dev,
+creates what is missing of the demo home, its dashboard and the Energy dashboard (dev_setup.py;
+not with --no-demo) and prints one "ready" line once Home Assistant is running. It only talks to
+the local instance.
 
 Why core_config is skipped: finishing that step starts the onboarding flows of met,
 radio_browser, google_translate and shopping_list (homeassistant/components/onboarding/views.py,
@@ -16,35 +18,52 @@ step does besides; the location and units it would confirm come from configurati
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib import error, parse, request
 
-BASE = "http://localhost:8123"
-CLIENT_ID = f"{BASE}/"
+if TYPE_CHECKING:
+    from scripts import dev_setup  # how mypy names it (explicit package bases)
+else:
+    import dev_setup  # this script's folder is on sys.path when it runs
+
+DEFAULT_URL = "http://localhost:8123"
 USERNAME = PASSWORD = "dev"  # noqa: S105 - a throw-away login for a local development instance
 
 
-def _call(path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
+class Instance:
+    """The Home Assistant at one URL (the tests run theirs on a free port)."""
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        """Talk to ``url`` (no trailing slash)."""
+        self.url = url
+        self.client_id = f"{url}/"
+
+    def call(self, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
+        """A JSON request; urllib's errors pass through."""
+        return _call(self.url + path, body, token)
+
+    def token(self, auth_code: str) -> str:
+        """Swap an authorisation code for an access token."""
+        form = {"grant_type": "authorization_code", "code": auth_code, "client_id": self.client_id}
+        data = parse.urlencode(form).encode()
+        with request.urlopen(request.Request(self.url + "/auth/token", data=data), timeout=10) as r:
+            token: str = json.loads(r.read())["access_token"]
+            return token
+
+
+def _call(url: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    req = request.Request(BASE + path, data=data, headers=headers)
+    req = request.Request(url, data=data, headers=headers)
     with request.urlopen(req, timeout=10) as response:
         return json.loads(response.read() or b"null")
-
-
-def _token(auth_code: str) -> str:
-    form = parse.urlencode(
-        {"grant_type": "authorization_code", "code": auth_code, "client_id": CLIENT_ID}
-    ).encode()
-    with request.urlopen(request.Request(BASE + "/auth/token", data=form), timeout=10) as resp:
-        token: str = json.loads(resp.read())["access_token"]
-        return token
 
 
 def prepare(config: Path) -> None:
@@ -64,23 +83,23 @@ def prepare(config: Path) -> None:
     store.write_text(json.dumps({"version": STORAGE_VERSION, "key": STORAGE_KEY, "data": data}))
 
 
-def _wait_for_http(timeout_s: float) -> bool:
+def wait_for_http(ha: Instance, timeout_s: float) -> bool:
     """Wait until the frontend is set up (after its dependencies auth and onboarding)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            _call("/manifest.json")
+            ha.call("/manifest.json")
         except error.URLError, ConnectionError, TimeoutError:
-            time.sleep(1)
+            time.sleep(0.5)
             continue
         return True
     return False
 
 
-def _steps_done() -> set[str] | None:
+def steps_done(ha: Instance) -> set[str] | None:
     """The onboarding steps done, or None once onboarding is complete (its API is gone)."""
     try:
-        steps: list[dict[str, Any]] = _call("/api/onboarding")
+        steps: list[dict[str, Any]] = ha.call("/api/onboarding")
     except error.HTTPError as err:
         if err.code == 404:
             return None
@@ -88,75 +107,92 @@ def _steps_done() -> set[str] | None:
     return {step["step"] for step in steps if step["done"]}
 
 
-def _onboard(done: set[str]) -> None:
+def onboard(ha: Instance, done: set[str]) -> None:
     """Create the dev user and finish the steps not yet done."""
     if "user" in done:
         return  # someone else's account: leave the rest to the browser
-    user = _call(
+    user = ha.call(
         "/api/onboarding/users",
         {
-            "client_id": CLIENT_ID,
+            "client_id": ha.client_id,
             "name": "Developer",
             "username": USERNAME,
             "password": PASSWORD,
             "language": "en",
         },
     )
-    token = _token(user["auth_code"])
+    token = ha.token(user["auth_code"])
     for step in ("core_config", "analytics"):
         if step not in done:
-            _call(f"/api/onboarding/{step}", {}, token)
+            ha.call(f"/api/onboarding/{step}", {}, token)
     if "integration" not in done:
-        _call("/api/onboarding/integration", {"client_id": CLIENT_ID, "redirect_uri": BASE}, token)
+        body = {"client_id": ha.client_id, "redirect_uri": ha.url}
+        ha.call("/api/onboarding/integration", body, token)
 
 
-def _login() -> str | None:
+def login(ha: Instance) -> str | None:
     """Log in as dev / dev the way the login page does; None if that login does not work."""
-    flow = _call(
+    flow = ha.call(
         "/auth/login_flow",
-        {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+        {
+            "client_id": ha.client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": ha.client_id,
+        },
     )
-    result = _call(
+    result = ha.call(
         f"/auth/login_flow/{flow['flow_id']}",
-        {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+        {"client_id": ha.client_id, "username": USERNAME, "password": PASSWORD},
     )
     if result["type"] != "create_entry":
         return None
-    return _token(result["result"])
+    return ha.token(result["result"])
 
 
-def _wait_until_running(token: str, timeout_s: float) -> bool:
+def wait_until_running(ha: Instance, token: str, timeout_s: float) -> bool:
+    """Wait until Home Assistant has started (state RUNNING)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if _call("/api/core/state", token=token)["state"] == "RUNNING":
+        if ha.call("/api/core/state", token=token)["state"] == "RUNNING":
             return True
-        time.sleep(1)
+        time.sleep(0.5)
     return False
 
 
 def main() -> int:
-    """Prepare, or onboard and report when Home Assistant is ready."""
+    """Prepare, or onboard, set up the demo and report when Home Assistant is ready."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--prepare", action="store_true", help="run before HA starts")
+    parser.add_argument("--no-demo", action="store_true", help="only onboard and log in")
     args = parser.parse_args()
     if args.prepare:
         prepare(args.config)
         return 0
+    ha = Instance(args.url)
     start = time.monotonic()
-    if not _wait_for_http(args.timeout):
+    if not wait_for_http(ha, args.timeout):
         print("dev_onboard: Home Assistant did not answer; see its log above", file=sys.stderr)
         return 1
-    if (done := _steps_done()) is not None:
-        _onboard(done)
-    if (token := _login()) is None:
-        print(f"dev_onboard: ready at {BASE} (the dev / dev login was changed: use your own)")
+    if (done := steps_done(ha)) is not None:
+        onboard(ha, done)
+    if (token := login(ha)) is None:
+        print(f"dev_onboard: ready at {ha.url} (the dev / dev login was changed: use your own)")
         return 0
-    if not _wait_until_running(token, args.timeout - (time.monotonic() - start)):
+    if not wait_until_running(ha, token, args.timeout - (time.monotonic() - start)):
         print("dev_onboard: Home Assistant is still starting; see its log above", file=sys.stderr)
         return 1
-    print(f"dev_onboard: ready at {BASE}, log in as {USERNAME} / {PASSWORD}")
+    if not args.no_demo:
+        try:
+            created = asyncio.run(dev_setup.async_setup_at(ha.url, token))
+        except (dev_setup.SetupError, OSError) as err:
+            print(f"dev_onboard: could not set up the demo home: {err}", file=sys.stderr)
+            return 1
+        if created:
+            print(f"dev_onboard: created {', '.join(created)}")
+    print(f"dev_onboard: ready at {ha.url}, log in as {USERNAME} / {PASSWORD}")
     return 0
 
 

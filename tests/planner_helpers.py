@@ -24,6 +24,7 @@ from s2python.connection.async_.control_type.class_based import (
     FRBCControlType,
     OMBCControlType,
     PEBCControlType,
+    PPBCControlType,
     ResourceManagerHandler,
 )
 from s2python.connection.async_.medium.s2_medium import (
@@ -31,14 +32,32 @@ from s2python.connection.async_.medium.s2_medium import (
     S2AsyncMediumConnection,
 )
 from s2python.frbc import FRBCStorageStatus, FRBCSystemDescription
+from s2python.ppbc import PPBCPowerProfileStatus
 
-from custom_components.open_hem.core.planner import HeatPump, PVInverter, ThermalHouse
-from custom_components.open_hem.core.s2.control import FRBCHandler, OMBCHandler, PEBCHandler
+from custom_components.open_hem.core.planner import (
+    HeatPump,
+    PVInverter,
+    ShiftableLoad,
+    ThermalHouse,
+)
+from custom_components.open_hem.core.s2.control import (
+    FRBCHandler,
+    OMBCHandler,
+    PEBCHandler,
+    PPBCHandler,
+)
 from custom_components.open_hem.core.s2.session import CemSession, EventKind, SessionConfig
 from custom_components.open_hem.devices.hub import ControlledDevice, DeviceKind
 from custom_components.open_hem.planner.loop import PlanningLoop
 
-from .core.s2.devices import Battery, OnOffHeatPump, power, pv_constraints
+from .core.s2.devices import (
+    Battery,
+    OnOffHeatPump,
+    dishwasher,
+    not_scheduled,
+    power,
+    pv_constraints,
+)
 from .core.s2.harness import RecordingMixin, asset
 from .entries import hub_entry
 
@@ -243,6 +262,21 @@ class PvRm(RecordingMixin, PEBCControlType):
         await self._activate(connection, pv_constraints(3000.0))
 
 
+class DishwasherRm(RecordingMixin, PPBCControlType):
+    """PPBC: the test dishwasher (heat, eco or quick, then a rinse), startable from ``start``
+    for 8 hours."""
+
+    def __init__(self, start: datetime) -> None:
+        self._init_recording()
+        self.definition = dishwasher(start)
+
+    def status(self) -> PPBCPowerProfileStatus:
+        return not_scheduled(self.definition)
+
+    async def activate(self, connection: Any) -> None:
+        await self._activate(connection, self.definition, self.status())
+
+
 # -- models the device feature would build -------------------------------------------------------
 
 
@@ -297,11 +331,22 @@ def _pv_model(session: CemSession, name: str) -> Callable[..., Any]:
     return model
 
 
+def _appliance_model(session: CemSession, name: str) -> Callable[..., Any]:
+    def model(slot_start: Any, slot_duration: timedelta) -> ShiftableLoad | None:
+        control = session.control
+        if not isinstance(control, PPBCHandler) or not control.ready:
+            return None
+        return control.shiftable_load(name, slot_start, slot_duration)
+
+    return model
+
+
 MODELS = {
     DeviceKind.BATTERY: _battery_model,
     DeviceKind.EV_CHARGER: _ev_model,
     DeviceKind.HEAT_PUMP: _heat_pump_model,
     DeviceKind.PV_INVERTER: _pv_model,
+    DeviceKind.APPLIANCE: _appliance_model,
 }
 
 

@@ -14,8 +14,13 @@ from custom_components.open_hem.const import CONF_CONNECTION, DOMAIN
 async def test_user_flow_creates_hub_entry(hass: HomeAssistant) -> None:
     """The form offers the public default; submitting it creates the entry."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["household", "demo"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "household"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "household"
     schema_defaults = {
         str(key): key.default() for key in result["data_schema"].schema if key.default
     }

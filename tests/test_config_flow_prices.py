@@ -34,6 +34,9 @@ def _defaults(result: Any) -> dict[str, Any]:
 async def _to_prices_step(hass: HomeAssistant) -> Any:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "household"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_CONNECTION: "3x25"}
     )
     assert result["step_id"] == "prices"

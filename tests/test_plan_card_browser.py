@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 import json
-import os
 from pathlib import Path
-import shutil
 from typing import Any
 
 from playwright.async_api import Locator, Page, Route, async_playwright
 import pytest
+
+from .browser import CHROMIUM_ARGS, chromium_or_skip, screenshot_path
 
 REPO = Path(__file__).resolve().parents[1]
 CARD = REPO / "custom_components" / "open_hem" / "frontend" / "open-hem-plan-card.js"
@@ -29,15 +29,6 @@ FIXTURES = REPO / "tests" / "fixtures"
 ORIGIN = "http://open-hem.test"
 # 20:30 on the first evening of the plan (2025-06-10 12:00 .. 06-12 12:00, Europe/Amsterdam).
 NOW = datetime.fromisoformat("2025-06-10T20:30:00+02:00")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",
-]
 EXACT_REQUEST = {
     "type": "call_service",
     "domain": "open_hem",
@@ -45,14 +36,6 @@ EXACT_REQUEST = {
     "service_data": {},
     "return_response": True,
 }
-
-
-def _chromium() -> str | None:
-    candidates = [os.environ.get("OPEN_HEM_CHROMIUM"), "chromium", "chromium-browser"]
-    for candidate in candidates:
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return None
 
 
 def _fixture(name: str) -> dict[str, Any]:
@@ -77,13 +60,7 @@ async def _serve(route: Route) -> None:
 async def page() -> AsyncIterator[Page]:
     """The harness page in chromium at 20:30 on the plan's first day (a fake clock: timers run
     when the test says); skipped when there is no chromium."""
-    chromium = _chromium()
-    if chromium is None:
-        message = "no chromium binary found (apt-get install chromium, or set OPEN_HEM_CHROMIUM)"
-        if os.environ.get("CI"):
-            # .ci/run installs chromium: in CI a missing browser is a failure, never a skip.
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium = chromium_or_skip()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = await browser.new_context(
@@ -109,14 +86,8 @@ def _card(page: Page, selector: str) -> Locator:
     return page.locator("open-hem-plan-card").locator(selector)
 
 
-def _screenshot_path(name: str, tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("OPEN_HEM_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}.png"
-
-
 async def _shot(page: Page, name: str, tmp_path: Path) -> None:
-    await page.locator("#stage").screenshot(path=_screenshot_path(name, tmp_path))
+    await page.locator("#stage").screenshot(path=screenshot_path(name, tmp_path))
 
 
 async def _text(page: Page, selector: str) -> str:

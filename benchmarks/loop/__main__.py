@@ -1,6 +1,6 @@
 """``python -m benchmarks.loop [--write]``: one planning-loop cycle in a real Home Assistant.
 
-Runs ``ha_bench.py`` through pytest and the Home Assistant test harness (four S2 devices over
+Runs ``ha_bench.py`` through pytest and the Home Assistant test harness (five S2 devices over
 36 h of 15-minute slots) and prints the figures with the machine; ``--write`` stores
 results.json here. Targets: a cycle under 1 s of wall time, under 5 ms of event-loop time.
 """

@@ -3,9 +3,9 @@
 Run by ``python -m benchmarks.loop`` through pytest and the Home Assistant test harness; it
 writes its figures to the JSON file named in ``OPEN_HEM_BENCH_OUT``. Not part of the test suite.
 
-Four devices (battery FRBC, EV FRBC, on/off heat pump OMBC, PV PEBC; the shiftable-appliance
-kind has not landed in the planner yet) are s2-python RMs linked in memory to real CemSessions
-in the hub; prices cover 36 h of quarter hours from now. One cycle is
+Five devices (battery FRBC, EV FRBC, on/off heat pump OMBC, PV PEBC, dishwasher PPBC) are
+s2-python RMs linked in memory to real CemSessions in the hub; prices cover 36 h of quarter
+hours from now. One cycle is
 ``PlanningLoop.async_replan``: inputs, device models, ``plan()`` in the executor, snapshot,
 instructions to every device, store and entity updates. Every event-loop callback that runs
 during the cycle is timed (asyncio ``Handle._run`` wrapped): their sum is the time the cycle
@@ -38,6 +38,7 @@ from custom_components.open_hem.planner.const import Profile
 from tests.planner_helpers import (
     BatteryRm,
     CarRm,
+    DishwasherRm,
     HeatPumpRm,
     PvRm,
     add_device,
@@ -90,6 +91,8 @@ async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -
         ("car", DeviceKind.EV_CHARGER, CarRm(), "Car"),
         ("heat_pump", DeviceKind.HEAT_PUMP, HeatPumpRm(), "Heat pump"),
         ("pv", DeviceKind.PV_INVERTER, PvRm(), "Solar panels"),
+        # startable from now for 8 hours (heat eco 1 kW 30 min or quick 2 kW 15 min, rinse)
+        ("dishwasher", DeviceKind.APPLIANCE, DishwasherRm(dt_util.utcnow()), "Dishwasher"),
     )
     entry = devices_entry(*((sid, name) for sid, _, _, name in devices))
     entry.add_to_hass(hass)
@@ -129,6 +132,7 @@ async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -
     for link in links:
         await link.stop()
     await hass.config_entries.async_unload(entry.entry_id)
+    assert len(snap.devices) == len(devices), sorted(snap.devices)
     result = {
         "devices": [kind.value for _, kind, _, _ in devices],
         "heat_pump": HEAT_PUMP,

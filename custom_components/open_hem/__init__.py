@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .data import OpenHemConfigEntry, OpenHemData
+from .demo import async_setup_demo, is_demo
 from .devices.entity_backed import async_setup_entity_devices
 from .devices.native import async_remove_devices, async_setup_devices
 from .frontend import async_register_frontend
@@ -27,6 +28,13 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.TIME,
 ]
+# Only the demo home has buttons, climate entities and switches (its simulated devices'):
+# a real home leaves those domains to their own integrations.
+DEMO_PLATFORMS: list[Platform] = [Platform.BUTTON, Platform.CLIMATE, Platform.SWITCH]
+
+
+def _platforms(entry: OpenHemConfigEntry) -> list[Platform]:
+    return PLATFORMS + DEMO_PLATFORMS if is_demo(entry) else PLATFORMS
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -41,18 +49,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> b
     entry.runtime_data = OpenHemData.from_entry(entry)
     # Prices load from the cache at once and fetch in the background: setup never waits for them.
     entry.runtime_data.prices = await async_setup_prices(hass, entry)
+    # The demo home's meter server listens before the meters connect.
+    entry.runtime_data.demo = await async_setup_demo(hass, entry)
     await async_start_p1_meters(hass, entry)
     await async_setup_entity_devices(hass, entry)
     entry.runtime_data.s2 = await async_setup_devices(hass, entry)
     entry.runtime_data.planner = await async_setup_planner(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    if (demo := entry.runtime_data.demo) is not None:
+        demo.async_start_s2(entry)  # its RM connects to the S2 endpoint set up above
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> bool:
     """Unload Open HEM; everything it started is stopped by the unload callbacks."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:

@@ -6,13 +6,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .demo import binary_sensor as demo
 from .planner import binary_sensor as planner
 from .prices import binary_sensor as prices
 
 # Binary sensors read the features' data: no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (prices, planner)
+FEATURES = (prices, planner, demo)
 
 
 async def async_setup_entry(

@@ -21,8 +21,10 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
+from .demo.config_flow import DemoStep
 from .devices.entity_flow import SUBENTRY_FLOWS
 from .devices.native.config_flow import S2DeviceSubentryFlow
+from .devices.native.connect.options import S2ConnectOptionsStep
 from .devices.native.const import SUBENTRY_S2_DEVICE
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
@@ -48,8 +50,9 @@ def _household_schema(connection: str) -> probatio.Schema:
     )
 
 
-class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
-    """Create the single Open HEM hub entry (the price steps come from prices/config_flow.py)."""
+class OpenHemConfigFlow(PriceSourceSteps, DemoStep, domain=DOMAIN):
+    """Create the single Open HEM hub entry: the household's own (with the price steps of
+    prices/config_flow.py) or the demo home (demo/config_flow.py)."""
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -78,8 +81,16 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the household's grid connection; the default fits most Dutch homes."""
+        """Your own household, or the demo home (no hardware)."""
         # The manifest's single_config_entry stops the UI; this guards other flow sources.
+        if self._async_current_entries():
+            return self.async_abort(reason="single_instance_allowed")
+        return self.async_show_menu(step_id="user", menu_options=["household", "demo"])
+
+    async def async_step_household(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the household's grid connection; the default fits most Dutch homes."""
         if self._async_current_entries():
             return self.async_abort(reason="single_instance_allowed")
         if user_input is not None:
@@ -88,7 +99,7 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
             self._options = {CONF_PROFILE: self._data.pop(CONF_PROFILE)}
             return await self.async_step_prices()
         return self.async_show_form(
-            step_id="user",
+            step_id="household",
             data_schema=_household_schema(DEFAULT_CONNECTION).extend(setup_fields()),
         )
 
@@ -120,7 +131,7 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         return self.async_show_form(step_id=SOURCE_RECONFIGURE, data_schema=schema)
 
 
-class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep):
+class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep, S2ConnectOptionsStep):
     """The hub's options: a menu of the tariff (prices/) and the planning (planner/) steps.
 
     Each step keeps the other's options when it saves.
@@ -128,7 +139,9 @@ class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The menu."""
-        return self.async_show_menu(step_id="init", menu_options=["tariff", "planning"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["tariff", "planning", "s2_connect"]
+        )
 
     async def async_step_tariff(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The price feature's tariff form, shown as the "tariff" step."""

@@ -11,6 +11,7 @@ from .const import CONF_CONNECTION, DEFAULT_CONNECTION, connection_limit_w
 from .devices.hub import DeviceHub
 
 if TYPE_CHECKING:
+    from .demo import DemoRuntime
     from .devices.native.manager import S2Devices
     from .p1.coordinator import P1Coordinator
     from .planner.loop import PlanningLoop
@@ -32,6 +33,8 @@ class OpenHemData:
     planner: PlanningLoop | None = None
     # The native S2 devices (resource managers over WebSocket) and their sessions.
     s2: S2Devices | None = None
+    # The demo home's simulation and meter server; None for a real home.
+    demo: DemoRuntime | None = None
 
     @property
     def connection_limit_w(self) -> int:

@@ -31,4 +31,5 @@ async def async_get_config_entry_diagnostics(
         "p1_meters": await p1.async_get_diagnostics(hass, entry),
         "planner": planner_diagnostics(entry.runtime_data.planner),
         "s2_devices": s2_devices_diagnostics(entry),
+        "demo": None if (demo := entry.runtime_data.demo) is None else demo.diagnostics(),
     }

@@ -6,12 +6,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .demo import number as demo
 from .planner import number as planner
 
 # Entities read the features' data (pushed): no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (planner,)
+FEATURES = (planner, demo)
 
 
 async def async_setup_entry(

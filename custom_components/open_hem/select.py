@@ -6,6 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .demo import select as demo
 from .devices import select as devices
 from .devices.native import select as native
 from .planner import select as planner
@@ -13,7 +14,7 @@ from .planner import select as planner
 # Entities read the features' data (pushed): no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (devices, native, planner)
+FEATURES = (devices, native, planner, demo)
 
 
 async def async_setup_entry(

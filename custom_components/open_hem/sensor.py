@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import OpenHemConfigEntry
+from .demo import sensor as demo
 from .devices.native import sensor as native
 from .entity import OpenHemHubEntity
 from .p1 import sensor as p1
@@ -21,7 +22,7 @@ from .prices import sensor as prices
 # Sensors only read runtime data or push from their own sources: no polling limit needed.
 PARALLEL_UPDATES = 0
 
-FEATURES = (prices, p1, native, planner)
+FEATURES = (prices, p1, native, planner, demo)
 
 CONNECTION_LIMIT = SensorEntityDescription(
     key="connection_limit",

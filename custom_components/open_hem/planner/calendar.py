@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from ..data import OpenHemConfigEntry
 from .const import SLOT
 from .entity import PlanHubEntity
+from .snapshot import PlanSnapshot
 
 PLAN_CALENDAR = CalendarEntityDescription(key="plan", translation_key="plan")
 
@@ -41,10 +42,19 @@ async def async_setup_entry(
 class PlanCalendar(PlanHubEntity, CalendarEntity):
     """Every run of a device in the plan in force, as an event."""
 
+    _made: tuple[PlanSnapshot, list[CalendarEvent]] | None = None
+
     def _events(self) -> list[CalendarEvent]:
         snap = self.loop.snapshot
         if snap is None:
             return []
+        # Made once per plan: writing the state alone reads them three times.
+        if self._made is None or self._made[0] is not snap:
+            self._made = (snap, self._make(snap))
+        return self._made[1]
+
+    @staticmethod
+    def _make(snap: PlanSnapshot) -> list[CalendarEvent]:
         events = []
         for series, label, first, end, mean_w in snap.runs():
             what = WHAT.get((series.kind, label), "runs")

@@ -131,11 +131,16 @@ async def async_hourly_changes(
 
 def device_power_statistics(devices: DeviceHub, *, solar_known: bool) -> dict[str, float]:
     """The power sensors of the devices Open HEM plans (auto mode) and their signs to
-    consumption; manual and off devices stay household load. PV inverters only when the
-    Energy dashboard knows no solar production (else it is counted twice)."""
+    consumption; manual and off devices, and those it can only plan around, stay household
+    load. PV inverters only when the Energy dashboard knows no solar production (else it is
+    counted twice)."""
     found: dict[str, float] = {}
     for device in devices:
-        if device.power_entity is None or device.mode is not DeviceMode.AUTO:
+        if (
+            device.power_entity is None
+            or device.mode is not DeviceMode.AUTO
+            or not device.plannable()
+        ):
             continue
         if device.kind is DeviceKind.PV_INVERTER and solar_known:
             continue

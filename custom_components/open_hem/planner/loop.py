@@ -51,10 +51,12 @@ from ..core.planner import (
     Plan,
     Problem,
     PVInverter,
+    ShiftableLoad,
     ThermalHouse,
     plan,
 )
-from ..core.s2 import PowerPlan
+from ..core.s2 import CemSession, PowerPlan
+from ..core.s2.session import PreparedPlan
 from ..data import OpenHemConfigEntry
 from ..devices.hub import ControlledDevice, DeviceMode
 from .const import (
@@ -379,13 +381,14 @@ class PlanningLoop:
             except Exception as err:
                 LOGGER.exception("Open HEM planning cycle failed")
                 self._planner_error(err)
-            wall = time.perf_counter() - started
-            self.last_cycle["wall_s"] = round(wall, 4)
-            # On the event loop: the cycle's own work (everything but waiting for the solver).
-            self.last_cycle["loop_s"] = round(wall - self._solve_wait, 5)
             self.cycles += 1
             self._save()
             self._notify()
+            wall = time.perf_counter() - started
+            self.last_cycle["wall_s"] = round(wall, 4)
+            # On the event loop: the cycle's own work, the entities' writes included
+            # (everything but waiting for the executor job).
+            self.last_cycle["loop_s"] = round(wall - self._solve_wait, 5)
 
     def _planner_error(self, err: BaseException) -> None:
         self.last_error = f"{type(err).__name__}: {err}"
@@ -430,17 +433,26 @@ class PlanningLoop:
             members=members,
         )
 
-        if not members and not fixed_series:
-            # Nothing to control: the plan is the forecast itself (no solver needed).
-            result = None
-        else:
-            t0 = time.perf_counter()
-            # plan() keeps its own time limit: it returns the best plan found by then.
-            result = await self.hass.async_add_executor_job(
-                functools.partial(plan, problem, time_limit_s=PLAN_TIME_LIMIT_S)
+        # Off the event loop, in one executor job: the solve, the snapshot and the devices'
+        # instruction drafts (all per-slot work over every device).
+        t0 = time.perf_counter()
+        result, snapshot, prepared = await self.hass.async_add_executor_job(
+            functools.partial(
+                self._plan_off_loop,
+                problem,
+                # Nothing to control: the plan is the forecast itself (no solver needed).
+                solve=bool(members or fixed_series),
+                sessions=self._sessions(now),
+                base=base,
+                pv_forecast=pv,
+                members=members,
+                fixed_series=fixed_series,
+                baseline=known is None,
             )
-            self.last_cycle["solve_s"] = round(time.perf_counter() - t0, 4)
-            self._solve_wait = time.perf_counter() - t0
+        )
+        self._solve_wait = time.perf_counter() - t0
+        if result is not None:
+            self.last_cycle["solve_s"] = round(self._solve_wait, 4)
         self.last_cycle.update(
             {
                 "reason": reason,
@@ -455,20 +467,42 @@ class PlanningLoop:
             if good and self.snapshot is not None and self.snapshot.covers(now):
                 self.last_error = "the planner found no plan in time"
                 return
-        snapshot = self._snapshot(
-            result,
-            problem,
-            base=base,
-            pv_forecast=pv,
-            members=members,
-            fixed_series=fixed_series,
-            baseline=known is None,
-        )
         self.snapshot = snapshot
         self.last_error = None
         self._clear(ISSUE_PLANNER_ERROR)
         self._update_wish_issues(snapshot)
-        await self._async_dispatch(snapshot)
+        await self._async_dispatch(snapshot, prepared)
+
+    def _sessions(self, now: datetime) -> dict[str, tuple[CemSession, bool]]:
+        """On the loop: each ready device's session, and whether it is in AUTO mode now."""
+        return {
+            d.subentry_id: (d.session, self.mode_of(d, now) is DeviceMode.AUTO)
+            for d in self.entry.runtime_data.devices
+            if d.ready
+        }
+
+    def _plan_off_loop(
+        self,
+        problem: Problem,
+        *,
+        solve: bool,
+        sessions: dict[str, tuple[CemSession, bool]],
+        **snapshot: Any,
+    ) -> tuple[Plan | None, PlanSnapshot, dict[str, tuple[PowerPlan, PreparedPlan | None]]]:
+        """In the executor (touches no Home Assistant state): the plan, its snapshot, and
+        each instructed device's part with its drafts (``CemSession.prepare_plan``; the
+        session makes them again on the loop if they went stale)."""
+        result = plan(problem, time_limit_s=PLAN_TIME_LIMIT_S) if solve else None
+        snap = self._snapshot(result, problem, **snapshot)
+        starts = tuple(snap.slot_starts())
+        prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]] = {}
+        for series in snap.devices.values():
+            session, auto = sessions.get(series.subentry_id, (None, False))
+            if session is None or not series.instructed or not (auto or series.kind == "fixed"):
+                continue
+            power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
+            prepared[series.subentry_id] = (power_plan, session.prepare_plan(power_plan))
+        return result, snap, prepared
 
     def _members(
         self, now: datetime, starts: list[datetime], horizon: Horizon
@@ -493,18 +527,20 @@ class PlanningLoop:
                 continue
             if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
                 continue
-            if mode is DeviceMode.MANUAL:
+            model = None
+            if mode is DeviceMode.AUTO:
+                try:
+                    model = device.planner_model(starts, SLOT)
+                except Exception as err:
+                    LOGGER.debug("No planner model for %s: %s", device.name, err)
+            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
+            if not isinstance(model, planned):
+                # Manual, or nothing to plan (an OMBC heat pump): planned around at its
+                # measured power, which the base load no longer holds.
                 measured = device_power_w(device) or 0.0
                 power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
                 fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
                 fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-                continue
-            try:
-                model = device.planner_model(starts, SLOT)
-            except Exception as err:
-                LOGGER.debug("No planner model for %s: %s", device.name, err)
-                continue
-            if not isinstance(model, Battery | EVCharger | HeatPump | PVInverter):
                 continue
             model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
             battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
@@ -574,6 +610,7 @@ class PlanningLoop:
             evs=tuple(m for m in models if isinstance(m, EVCharger)),
             heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
             pv=tuple(pvs),
+            devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
             ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
         )
 
@@ -709,19 +746,26 @@ class PlanningLoop:
             instructed=True,
         )
 
-    async def _async_dispatch(self, snapshot: PlanSnapshot) -> None:
+    async def _async_dispatch(
+        self,
+        snapshot: PlanSnapshot,
+        prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]],
+    ) -> None:
         """Hand every device in AUTO mode (or held at a power) its part of the plan."""
         now = dt_util.utcnow()
-        starts = tuple(snapshot.slot_starts())
+        starts: tuple[datetime, ...] | None = None
         for series in snapshot.devices.values():
             device = self.entry.runtime_data.devices.get(series.subentry_id)
             if device is None or not series.instructed or not device.ready:
                 continue
             if series.kind != "fixed" and self.mode_of(device, now) is not DeviceMode.AUTO:
                 continue
-            power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
+            power_plan, drafts = prepared.get(series.subentry_id, (None, None))
+            if power_plan is None:
+                starts = starts or tuple(snapshot.slot_starts())
+                power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
             try:
-                await device.session.apply_plan(power_plan)
+                await device.session.apply_plan(power_plan, drafts)
             except Exception:
                 LOGGER.exception("Open HEM could not hand %s its plan", device.name)
 

@@ -112,7 +112,10 @@ class PlanSnapshot:
 
     def cost_between(self, start: datetime, end: datetime) -> float | None:
         """The planned grid cost (EUR) of the slots in [start, end) (None when none)."""
-        picked = [c for i, c in enumerate(self.slot_cost_eur) if start <= self.slot_start(i) < end]
+        # the slots i with start <= slot_start(i) < end, by arithmetic (no datetime per slot)
+        first = max(0, -((self.start - start) // SLOT))
+        stop = max(0, min(self.slots, -((self.start - end) // SLOT)))
+        picked = self.slot_cost_eur[first:stop]
         return round(sum(picked), 4) if picked else None
 
     def unmet_of(self, subentry_id: str) -> list[dict[str, Any]]:

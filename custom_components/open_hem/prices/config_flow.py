@@ -61,6 +61,7 @@ from .const import (
     CONF_TOKEN,
     CONF_VAT,
     ENTSOE_TOKEN_HELP_URL,
+    OFFERED_SOURCES,
     RESOLUTION_15,
     RESOLUTION_60,
     PriceSourceKind,
@@ -160,7 +161,7 @@ class PriceSourceSteps(ConfigFlow):
             {
                 probatio.Required(CONF_PRICE_SOURCE, default=default.value): SelectSelector(
                     SelectSelectorConfig(
-                        options=[kind.value for kind in PriceSourceKind],
+                        options=[kind.value for kind in OFFERED_SOURCES],
                         mode=SelectSelectorMode.LIST,
                         translation_key=CONF_PRICE_SOURCE,
                     )

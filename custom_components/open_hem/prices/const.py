@@ -52,3 +52,9 @@ class PriceSourceKind(StrEnum):
     NORDPOOL = "nordpool"
     ENERGYZERO = "energyzero"
     NONE = "none"
+    DEMO = "demo"
+    """Bundled prices replayed for today and tomorrow: only the demo home uses them."""
+
+
+# What the setup and reconfigure steps offer (the demo's bundled prices are not for real homes).
+OFFERED_SOURCES: Final = tuple(kind for kind in PriceSourceKind if kind is not PriceSourceKind.DEMO)

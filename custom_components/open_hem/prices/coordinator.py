@@ -66,7 +66,7 @@ from .const import (
     RETRY_MAX_S,
     PriceSourceKind,
 )
-from .sources import EntsoeSource, PriceSource, ServiceSource
+from .sources import DemoSource, EntsoeSource, PriceSource, ServiceSource
 
 STORAGE_VERSION = 1
 
@@ -95,6 +95,8 @@ def source_from_entry(hass: HomeAssistant, entry: OpenHemConfigEntry) -> PriceSo
         return EntsoeSource(client, zone)
     if kind in (PriceSourceKind.NORDPOOL, PriceSourceKind.ENERGYZERO):
         return ServiceSource(hass, kind, entry.data[CONF_PRICE_ENTRY])
+    if kind == PriceSourceKind.DEMO:
+        return DemoSource(hass)
     return None
 
 

@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from ..core.prices import TIMEOUT_S, EntsoeClient, PriceSeries, PriceTemporaryError, eic
+from ..core.sim import replay_prices
 
 
 class PriceSourceError(PriceTemporaryError):
@@ -130,3 +131,22 @@ class ServiceSource:
             return _intervals(rows, per_mwh=True)
         # EnergyZero: {"prices": [{start, end, price (EUR/kWh)}]}
         return _intervals(response.get("prices", []), per_mwh=False)
+
+
+class DemoSource:
+    """The bundled NL day (with a negative-price afternoon) replayed on any days: no internet."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Lay the prices on Home Assistant's local days."""
+        self._hass = hass
+
+    @property
+    def key(self) -> str:
+        """demo."""
+        return "demo"
+
+    async def async_fetch(self, start: datetime, end: datetime) -> PriceSeries:
+        """The replayed prices for [start, end), by Home Assistant's local wall-clock time."""
+        days = _local_dates(start, end)
+        replayed = replay_prices(days[0], len(days), self._hass.config.time_zone)
+        return PriceSeries({t: p for t, p in replayed.prices.items() if start <= t < end})

@@ -10,7 +10,7 @@ from s2python.ddbc import DDBCSystemDescription
 from s2python.frbc import FRBCActuatorStatus, FRBCStorageStatus, FRBCSystemDescription
 from s2python.ombc import OMBCStatus, OMBCSystemDescription
 from s2python.pebc import PEBCPowerConstraints
-from s2python.ppbc import PPBCPowerProfileDefinition
+from s2python.ppbc import PPBCPowerProfileDefinition, PPBCPowerProfileStatus
 
 CAPACITY_WH = 10_000.0
 ETA = 0.95
@@ -294,3 +294,21 @@ class HybridHeatPump:
                 "provides_average_demand_rate_forecast": False,
             }
         )
+
+
+def not_scheduled(definition: PPBCPowerProfileDefinition) -> PPBCPowerProfileStatus:
+    """The status of a power profile none of whose parts is scheduled yet."""
+    return PPBCPowerProfileStatus.model_validate(
+        {
+            "message_type": "PPBC.PowerProfileStatus",
+            "message_id": _id(),
+            "sequence_container_status": [
+                {
+                    "power_profile_id": str(definition.id),
+                    "sequence_container_id": str(c.id),
+                    "status": "NOT_SCHEDULED",
+                }
+                for c in definition.power_sequences_containers
+            ],
+        }
+    )

@@ -21,7 +21,7 @@ from open_hem_core.s2.control import (
     ProfileSchedule,
 )
 from open_hem_core.s2.control.base import PlanContext
-from open_hem_core.s2.messages import Parsed, encode, parse
+from open_hem_core.s2.messages import Parsed, encode, parse, sid
 
 from .devices import (
     Battery as BatteryRm,
@@ -149,20 +149,6 @@ def test_frbc_battery_with_target_leakage_and_usage() -> None:
     assert not h.handle("FRBC.ActuatorStatus", msg(bad)).ok
     assert not h.handle("FRBC.Instruction", None).ok
     assert not h.revoke("FRBC.SystemDescription", "x").ok
-
-
-def test_solver_rounding_switches_no_mode() -> None:
-    """A plan's milliwatts (the LP's rounding; seen as -0.009 W before a -200 W slot) keep
-    the battery idle; from a watt on the plan is followed."""
-    h, b = _frbc(50.0)
-    plan = PowerPlan(STARTS[:4], SLOT, (-0.009, -199.991, 0.4, -1.5))
-    drafts = h.instructions(plan, ctx())
-    assert [(d.execution_time, d.key[2]) for d in drafts] == [
-        (STARTS[0], b.idle),
-        (STARTS[1], b.discharge),
-        (STARTS[2], b.idle),
-        (STARTS[3], b.discharge),
-    ]
 
 
 def test_frbc_ev_and_hot_water_models() -> None:
@@ -346,7 +332,13 @@ def test_ppbc_and_ddbc_edges() -> None:
     )
     assert p.snapshot()["containers"]
     assert sched.at(9) == STARTS[7] + 2 * SLOT
-    assert p.instructions(sched, ctx()) == []  # part 0 executing, part 1 has no alternative 5
+    # The executing heat is no part of a plan any more: part 0 is the rinse, and part 1 (no
+    # alternative 5) and part 7 do not exist.
+    drafts = p.instructions(sched, ctx())
+    rinse = d.power_sequences_containers[1]
+    assert [(x.execution_time, sid(x.message.sequence_container_id)) for x in drafts] == [
+        (sched.at(9), str(rinse.id))
+    ]
     assert not p.revoke("PPBC.PowerProfileDefinition", "x").ok
     assert p.revoke("PPBC.PowerProfileDefinition", str(d.id)).model_changed
     assert not p.handle("PPBC.ScheduleInstruction", None).ok

@@ -89,8 +89,9 @@ class Split:
     """Only these slots count (None: every slot)."""
     burns_energy: bool = True
     """Breaking it means doing both at once, which wastes energy and so pays only where
-    energy has a negative price: once it needs binaries, only such slots get them besides
-    the slots found broken."""
+    energy has a negative price or (own production on the ladder) where own production would
+    otherwise leave the home (``Index.burn_slots``): once it needs binaries, only such slots
+    get them besides the slots found broken."""
 
 
 @dataclass(frozen=True)

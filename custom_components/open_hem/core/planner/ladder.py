@@ -109,7 +109,7 @@ def lexicographic(
         bound = value + p.ladder.tolerance * max(abs(value), 1e-3)
         fixed.append((vec, bound / scale))
 
-    def solve(cost: FloatArray) -> Outcome:
+    def solve(cost: FloatArray, start: FloatArray | None = None) -> Outcome:
         return solve_relaxed(
             p,
             base,
@@ -120,6 +120,7 @@ def lexicographic(
             deadline=deadline,
             stats=stats,
             hints=hints,
+            start=start,
         )
 
     out = solve(weighted(_prefix(remaining)))
@@ -144,7 +145,7 @@ def lexicographic(
             # penalty, too loose for the rungs below.
             out, value = best, float(raw[top] @ best.x)
         fix(top, value)
-        nxt = solve(weighted(_prefix(remaining)))
+        nxt = solve(weighted(_prefix(remaining)), out.x)
         if nxt.x is None:
             out = Outcome(out.x, "time_limit", out.objective)
             break

@@ -50,6 +50,8 @@ class Index:
     """HiGHS ``presolve`` for a mixed-integer solve with the integer columns (None: default)."""
     peak: PeakColumns | None = None
     """The capacity tariff's month-peak columns."""
+    burn_slots: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Slots where burning energy (a ``Split`` that ``burns_energy`` broken) can pay."""
 
 
 def device_models(p: Problem) -> list[DeviceModel[Any]]:
@@ -132,6 +134,11 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
         imp, exp, fuse_imp, fuse_exp, np.flatnonzero(cheap), mask=cheap, burns_energy=False
     )
     integer_cols = [c for dev in built for c in dev.integer_cols()]
+    # Burning energy pays where it has a negative price, and, with own production on the
+    # ladder, where own production could otherwise be exported or curtailed.
+    burn = np.minimum(np.asarray(p.import_price), np.asarray(p.export_price)) < 0
+    if Rung.OWN_PRODUCTION in p.ladder.order:
+        burn |= production > 0
     presolve = next(
         (dev.mip_presolve() for dev in built if dev.integer_cols() and dev.mip_presolve()), None
     )
@@ -152,6 +159,7 @@ def build(p: Problem) -> tuple[BaseModel, Index]:
         integer_cols=integer_cols,
         mip_presolve=presolve,
         peak=peak,
+        burn_slots=np.flatnonzero(burn),
     )
     model = b.finish()
     bound_devices(model, bounds)

@@ -107,23 +107,28 @@ class Disjunctions:
             new |= bool(found)
         return new
 
-    def fill_all(self, p: Problem, index: Index, *, only_touched: bool = False) -> None:
+    def fill_all(
+        self, p: Problem, index: Index, *, only_touched: bool = False, burning: bool = False
+    ) -> None:
         """The full model: a binary in every slot where a disjunction could matter.
 
         ``only_touched``: only for the disjunctions that already have one (once a device needs
         binaries at all, one mixed-integer solve with all of them beats several rounds),
         except where the disjunction asks to stay lazy (``SemiContinuous.grow``; the exact
         rounds stay: a plan is returned only when no slot breaks a disjunction).
+        ``burning``: energy-burning splits get every candidate slot too (they broke again
+        after their burn slots got binaries: the rung is indifferent to burning there).
         """
-        # Burning energy (doing both sides at once) pays where energy has a negative price;
+        # Burning energy (doing both sides at once) pays only in ``index.burn_slots``;
         # elsewhere only the slots already found need a binary.
-        negative = np.minimum(np.asarray(p.import_price), np.asarray(p.export_price)) < 0
+        burn = np.zeros(p.n, dtype=bool)
+        burn[index.burn_slots] = True
         for d, s in zip(index.disjunctions, self.slots, strict=True):
             if only_touched and not (s and (isinstance(d, Split) or d.grow)):
                 continue
             slots = d.candidates
-            if only_touched and isinstance(d, Split) and d.burns_energy:
-                slots = slots[negative[slots]]
+            if only_touched and isinstance(d, Split) and d.burns_energy and not burning:
+                slots = slots[burn[slots]]
             s.update(slots.tolist())
 
 
@@ -413,6 +418,7 @@ def solve_relaxed(
     stats: RunStats,
     mip_rel_gap: float = MIP_REL_GAP,
     hints: dict[str, list[FloatArray]] | None = None,
+    start: FloatArray | None = None,
 ) -> Outcome:
     """Minimise ``cost`` under every disjunction, with as few binaries as possible.
 
@@ -457,10 +463,13 @@ def solve_relaxed(
         # On/off units: HiGHS does better from its own start (see ON_OFF_MIP_START) than
         # from the relaxation's, but a replan starts from the previous plan's pattern
         started = started and (ON_OFF_MIP_START or not index.integer_cols or bool(hints))
-        if started and fallback is not None and fallback.x is not None:
-            start = highspy.HighsSolution()
-            start.col_value = _start(extras, fallback.x[: base.ncol]).tolist()
-            h.setSolution(start)
+        initial = fallback.x if started and fallback is not None else None
+        if is_mip and start is not None:
+            started, initial = True, start
+        if initial is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = _start(extras, initial[: base.ncol]).tolist()
+            h.setSolution(sol)
         stats.build_s += time.perf_counter() - t0
         out = _run(h, is_mip, stats)
         if started and out.x is not None and not _consistent(lp, out):
@@ -485,6 +494,11 @@ def solve_relaxed(
             if out.status != "optimal" and fallback and fallback.objective < out.objective:
                 return give_up()
             return Outcome(x, out.status, out.objective)
+        if is_mip:
+            # A mixed-integer round broke disjunctions in new slots: where a rung does not
+            # price energy (own production, wishes), burning it costs nothing, and growing
+            # slot by slot took one MIP per round (4 instead of 1-2 at 144 slots).
+            dis.fill_all(p, index, only_touched=True, burning=True)
         if out.status != "optimal" or time.perf_counter() >= deadline:
             if fallback is None and is_mip:
                 fallback = _repair_incumbent(index, h, lp, x=out.x, stats=stats)

@@ -316,6 +316,9 @@ class CemSession:
         self._preference = tuple(self.config.control_type_preference)
         self._chosen: ControlType | None = None
         self._plan: Any = None
+        self._handled = 0
+        """Counts up before and after each control-type message is handled (odd while one
+        is): prepared drafts are current while it is even and unchanged."""
         self._listeners: list[Listener] = []
         self._pending: dict[str, _Pending] = {}
         self._outbox: deque[tuple[str, _Pending]] = deque()
@@ -653,7 +656,11 @@ class CemSession:
         if control is None or not t.startswith(control.prefix):
             active = "no control type" if control is None else control.prefix.rstrip(".")
             return invalid(f"out of order: {t} while {active} is active")
-        outcome = control.handle(t, msg)
+        self._handled += 1
+        try:
+            outcome = control.handle(t, msg)
+        finally:
+            self._handled += 1
         if outcome.ok:
             self._emit(EventKind.SYSTEM_DESCRIPTION if t in _DESCRIPTIONS else EventKind.STATUS, t)
         if outcome.ok and outcome.resend:
@@ -779,14 +786,46 @@ class CemSession:
 
     # -- plans -> instructions ---------------------------------------------------------
 
-    async def apply_plan(self, plan: Any) -> list[str]:
+    async def apply_plan(self, plan: Any, prepared: PreparedPlan | None = None) -> list[str]:
         """Carry out ``plan`` (a ``PowerPlan``, or a PPBC ``ProfileSchedule``) from now on.
 
         Future instructions that differ are revoked and the new ones sent; the plan is kept,
         so a new system description or a drifting status re-sends it. Returns the ids of the
-        instructions sent now (empty if the RM is not ready: they follow when it is)."""
+        instructions sent now (empty if the RM is not ready: they follow when it is).
+        ``prepared``: the drafts :meth:`prepare_plan` made for this plan, used while still
+        current (else they are made again here)."""
         self._plan = plan
-        return await self._sync_instructions("new plan")
+        return await self._sync_instructions("new plan", prepared=prepared)
+
+    def prepare_plan(self, plan: Any) -> PreparedPlan | None:
+        """The instructions for ``plan`` as of now, without sending anything or changing the
+        session: safe to run in a worker thread (it only reads), so the per-slot work stays
+        off the event loop. :meth:`apply_plan` uses them only if no control-type message
+        arrived since and they are at most ``PREPARED_MAX_AGE`` old."""
+        control, handled = self.control, self._handled
+        if control is None or self.closed or not control.ready:
+            return None
+        ctx = self._plan_context()
+        try:
+            drafts = control.instructions(plan, ctx)
+        except Exception:
+            return None  # apply_plan tries again on the loop (and logs)
+        return PreparedPlan(plan, control, self.rm_details, handled, ctx, drafts)
+
+    def _current_drafts(
+        self, prepared: PreparedPlan | None
+    ) -> tuple[PlanContext, list[Draft]] | None:
+        if (
+            prepared is None
+            or prepared.plan is not self._plan
+            or prepared.control is not self.control
+            or prepared.rm_details is not self.rm_details
+            or prepared.handled != self._handled
+            or prepared.handled % 2
+            or self.clock.now() - prepared.ctx.now > PREPARED_MAX_AGE
+        ):
+            return None
+        return prepared.ctx, prepared.drafts
 
     def _plan_context(self) -> PlanContext:
         now = self.clock.now()
@@ -797,16 +836,23 @@ class CemSession:
         )
         return PlanContext(now=now, earliest=now + delay, new_id=self._new_id)
 
-    async def _sync_instructions(self, reason: str, *, force: bool = False) -> list[str]:
+    async def _sync_instructions(
+        self, reason: str, *, force: bool = False, prepared: PreparedPlan | None = None
+    ) -> list[str]:
         control = self.control
         if control is None or self._plan is None or self.closed or not control.ready:
             return []
-        ctx = self._plan_context()
-        try:
-            drafts = control.instructions(self._plan, ctx)
-        except Exception:
-            _LOGGER.exception("S2: turning the plan into %s instructions failed", control.prefix)
-            return []
+        if (current := self._current_drafts(prepared)) is not None:
+            ctx, drafts = current
+        else:
+            ctx = self._plan_context()
+            try:
+                drafts = control.instructions(self._plan, ctx)
+            except Exception:
+                _LOGGER.exception(
+                    "S2: turning the plan into %s instructions failed", control.prefix
+                )
+                return []
         future = [
             r
             for r in self.instructions.values()
@@ -872,6 +918,24 @@ class CemSession:
             "instructions": {i: r.status for i, r in list(self.instructions.items())[-20:]},
             "close_reason": self.close_reason,
         }
+
+
+PREPARED_MAX_AGE = timedelta(seconds=1)
+"""How old prepared drafts may be when applied: their first instruction executes at the
+time they were made + the RM's processing delay, which must not lie noticeably in the past."""
+
+
+@dataclass(frozen=True)
+class PreparedPlan:
+    """Drafts made for a plan off the event loop (:meth:`CemSession.prepare_plan`), with what
+    they were made from."""
+
+    plan: Any
+    control: ControlHandler
+    rm_details: Any
+    handled: int
+    ctx: PlanContext
+    drafts: list[Draft]
 
 
 def _key_str(key: tuple[Any, ...]) -> str:

@@ -21,8 +21,6 @@ from ..units import ELECTRIC_QUANTITIES, duration_ms
 ControlType = gen_s2.ControlType
 
 EPS_W = 1e-6
-RESOLUTION_W = 1.0
-"""Below this a plan's power is the solver's rounding, not a wish: no mode switches for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +319,9 @@ class ModeMachine:
                 f = opt.flat_factor
             width = round(abs(opt.hi_w - opt.lo_w), 6)
             score = (
-                0.0 if dist < RESOLUTION_W else round(dist, 6),
+                # within a tenth of a watt counts as a tie: a plan's solver noise (-0.009 W)
+                # must not pick a discharge mode over idle
+                round(dist, 1),
                 round(opt.penalty, 6),
                 width,
                 0 if opt.mode_id == self.current else 1,
