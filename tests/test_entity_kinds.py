@@ -236,6 +236,11 @@ async def test_pv_curtailment_and_failing_limit(
 
     old = device_named(entry, "Old PV")
     assert old.session.active_control_type.value == "NOT_CONTROLABLE"
+    # No control handler, but it answers: measurement-only, so ready to be planned around.
+    assert old.session.control is None
+    assert old.measurement_only
+    assert old.ready
+    assert not device.measurement_only
     old_model = old.planner_model(STARTS, SLOT)
     assert isinstance(old_model, PVInverter)
     assert not old_model.curtailable
@@ -255,6 +260,9 @@ async def test_pv_curtailment_and_failing_limit(
     assert caplog.text.count("inverter offline") == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+    # Its session closed: no longer answering.
+    assert not old.measurement_only
+    assert not old.ready
 
 
 async def test_appliance_started_by_the_plan(

@@ -22,13 +22,14 @@ from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
+    async_fire_time_changed,
     mock_integration,
     mock_platform,
     setup_test_component_platform,
@@ -340,6 +341,51 @@ async def test_without_a_solar_forecast_the_inverters_history(
     series = snap.devices[device_named(entry, "Roof").subentry_id]
     assert series.power_w[snap.index(_local(12, 30))] == pytest.approx(-2400.0, abs=1.0)
     assert series.power_w[snap.index(_local(14))] == pytest.approx(0.0, abs=1.0)
+
+
+async def test_an_inverter_without_a_limit_entity_is_measured_not_unreachable(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Only a power sensor: S2 NOT_CONTROLABLE, no control handler. In auto mode, past the
+    loop's grace for unready devices, it raises no repair issue and its production is in
+    the plan (uncontrolled, at the forecast)."""
+    await _home(hass, freezer)
+    solar = _solar_forecast_platform(hass, {_local(h).isoformat(): 3000.0 for h in range(10, 17)})
+    await _energy(
+        hass,
+        {
+            "type": "solar",
+            "stat_energy_from": "sensor.pv_energy",
+            "config_entry_solar_forecast": [solar.entry_id],
+        },
+    )
+    roof = subentry("pv_inverter", "Roof", power_entity=PV_POWER, peak_w=4000)
+    entry = await _start(hass, aioclient_mock, freezer, roof)
+    device = device_named(entry, "Roof")
+    assert device.mode.value == "auto"
+    assert device.session.active_control_type is not None
+    assert device.session.active_control_type.value == "NOT_CONTROLABLE"
+    loop = loop_of(entry)
+    for _ in range(2):  # 15 minutes on: two quarter-hour cycles, the last past the grace
+        freezer.tick(timedelta(minutes=15))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await replan(hass, freezer)
+    assert loop.cycles >= 3
+    assert [i for (d, i) in issue_registry.issues if d == DOMAIN] == []
+    snap = loop.snapshot
+    assert snap is not None
+    assert snap.status.value == "optimal", snap.reason
+    series = snap.devices[device.subentry_id]
+    i = snap.index(_local(12))
+    assert series.power_w[i] == pytest.approx(-3000.0, abs=1.0)
+    assert snap.pv_w[i] == pytest.approx(-3000.0, abs=1.0)
+    # Not curtailable: it produces all the forecast says, whatever the price.
+    assert not any(series.curtailed_w or [])
+    assert series.power_w[snap.index(_local(19))] == pytest.approx(0.0, abs=1.0)
 
 
 # -- 3. the weather entity chosen in the options --------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
-from ..core.s2.session import CemSession
+from ..core.s2.session import CemSession, ControlType
 
 
 class DeviceKind(StrEnum):
@@ -68,9 +68,20 @@ class ControlledDevice:
 
     @property
     def ready(self) -> bool:
-        """Connected, with enough S2 state to be planned."""
+        """Connected, with enough S2 state to be planned (or measurement-only)."""
         control = self.session.control
-        return not self.session.closed and control is not None and control.ready
+        if control is None:
+            return self.measurement_only
+        return not self.session.closed and control.ready
+
+    @property
+    def measurement_only(self) -> bool:
+        """Connected in S2 NOT_CONTROLABLE (e.g. a PV inverter without a limit entity): it
+        answers and its production or use is planned around, but it takes no instructions."""
+        return (
+            not self.session.closed
+            and self.session.active_control_type is ControlType.NOT_CONTROLABLE
+        )
 
 
 @dataclass
