@@ -189,6 +189,16 @@ async def async_setup_home(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
 
 
+def sunshine(slots: list[datetime]) -> list[float]:
+    """A clear October day's PV forecast (W): up to 3 kW at 13:00 local time."""
+    out = []
+    for t in slots:
+        local = dt_util.as_local(t)
+        hour = local.hour + local.minute / 60
+        out.append(max(0.0, 3000.0 * (1 - abs(hour - 13.0) / 5.0)))
+    return out
+
+
 def meter(port: int) -> ConfigSubentryData:
     """The P1 meter subentry for a dongle on 127.0.0.1."""
     return ConfigSubentryData(

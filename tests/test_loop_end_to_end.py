@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.planner.forecasts import Forecasts
 from custom_components.open_hem.planner.inputs import live_net_power_w
 from custom_components.open_hem.planner.snapshot import PlanSnapshot
 
@@ -47,6 +48,7 @@ from .loop_home import (
     home_entry,
     named,
     record_calls,
+    sunshine,
 )
 from .planner_helpers import loop_of, replan
 from .prices_helpers import URL
@@ -214,6 +216,34 @@ async def test_a_day_and_a_half_follows_the_plan(home: Home) -> None:
     assert "+" in seen["heat_pump"], seen
     assert started_charging, "the car never started charging"
     assert started_charging[0] < ready, started_charging
+
+
+async def test_the_pv_forecast_reaches_the_inverter(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entity-backed inverter knows its limits, not the sun: the loop gives it the forecast.
+
+    The forecast is the one input not made here (it comes from the Energy dashboard's solar
+    forecast or the PV history, tested with the forecasts): a clear day.
+    """
+    assert not any(home.plan.pv_w)  # no forecast yet
+    monkeypatch.setattr(Forecasts, "pv", lambda self, slots: sunshine(slots))
+    await home.call("replan")
+    plan = home.plan
+    # The inverter produces the forecast in the plan (or less where the plan curtails it).
+    solar = plan.devices[home.sid("Solar")]
+    sun = sunshine(plan.slot_starts())
+    curtailed = solar.curtailed_w or [0.0] * plan.slots
+    assert max(sun) == 3000.0
+    for i, expected in enumerate(sun):
+        assert abs(-solar.power_w[i] + curtailed[i] - expected) <= 1.0, (i, solar.power_w[i])
+    assert plan.pv_w == solar.power_w
+    # At 13:00 the sun is in the plan's balance: grid = base load + every device (PV < 0).
+    i = plan.index(START + timedelta(hours=3))
+    assert i is not None
+    devices = sum(s.power_w[i] for s in plan.devices.values())
+    assert abs(plan.grid_w[i] - plan.base_load_w[i] - devices) <= 1.0
+    assert solar.power_w[i] < -2000.0
 
 
 async def test_a_wish_and_a_grid_limit_are_honoured_within_one_cycle(home: Home) -> None:

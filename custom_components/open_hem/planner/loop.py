@@ -84,6 +84,7 @@ from .inputs import (
     limit_now,
     live_net_power_w,
     prune,
+    share_pv_forecast,
     slot_floor,
 )
 from .profiles import custom_ladder, ladder_for, ladder_order, profile_of
@@ -559,7 +560,7 @@ class PlanningLoop:
         fuse = float(self.entry.runtime_data.connection_limit_w)
         imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
         models = [m.model for m in members]
-        pvs = [m for m in models if isinstance(m, PVInverter)]
+        pvs = share_pv_forecast([m for m in models if isinstance(m, PVInverter)], pv)
         if not pvs and any(v > 0 for v in pv):
             pvs.append(PVInverter(SOLAR, forecast_w=pv, curtailable=False))  # type: ignore[arg-type]
         load = [b + f for b, f in zip(base, fixed, strict=True)]
