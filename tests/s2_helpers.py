@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 import uuid
 
@@ -16,7 +16,10 @@ import aiohttp
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from s2python.common import (
     Commodity,
     CommodityQuantity,
@@ -37,8 +40,11 @@ from s2python.connection.async_.control_type.class_based import (
 )
 
 from custom_components.open_hem.core.s2.transport import AiohttpMedium
+from custom_components.open_hem.devices.hub import ControlledDevice
 from custom_components.open_hem.devices.native.const import SUBENTRY_S2_DEVICE
 from tests.core.s2.devices import Battery, OnOffHeatPump, pv_constraints
+from tests.entries import hub_entry
+from tests.prices_helpers import URL, a44, configure_nl
 
 type ClientFactory = Callable[[], Awaitable[Any]]
 
@@ -161,8 +167,10 @@ class Rm:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.task: asyncio.Task[None] | None = None
 
-    async def connect(self, client: Any, path: str, token: str) -> None:
-        self.ws = await client.ws_connect(path, headers={"Authorization": f"Bearer {token}"})
+    async def connect(self, client: Any, path: str, token: str, **kwargs: Any) -> None:
+        self.ws = await client.ws_connect(
+            path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+        )
         self.connection = S2AsyncConnection(AiohttpMedium(self.ws))
         ResourceManagerHandler(self.control_types, self.details).register_handlers(self.connection)
         self.task = asyncio.get_running_loop().create_task(self.connection.run())
@@ -211,3 +219,33 @@ async def add_s2_device(
         if s.subentry_type == SUBENTRY_S2_DEVICE and s.title == name
     )
     return subentry_id, "/" + url.split("/", 3)[3], token
+
+
+async def priced_hub(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> MockConfigEntry:
+    """The hub in the Netherlands with today's and tomorrow's ENTSO-E prices, on Home
+    Assistant's real HTTP server (for the S2 WebSocket)."""
+    await configure_nl(hass)
+    today = dt_util.now().date()
+    aioclient_mock.get(URL, text=a44(today, today + timedelta(days=1)))
+    assert await async_setup_component(hass, "http", {})
+    await hass.config.async_update(internal_url="http://homeassistant.local:8123")
+    entry = hub_entry({"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def connect_ready(
+    entry: MockConfigEntry, rm: Rm, client: Any, added: tuple[str, str, str]
+) -> ControlledDevice:
+    """Connect ``rm`` with the (subentry id, path, token) of ``add_s2_device``; its device in
+    the hub once it can be planned."""
+    subentry_id, path, token = added
+    await rm.connect(client, path, token)
+    for control_type in rm.control_types:
+        await wait_for(control_type.active.is_set)  # type: ignore[attr-defined]
+    device = entry.runtime_data.devices.get(subentry_id)
+    assert device is not None
+    await wait_for(lambda: device.ready)
+    return device

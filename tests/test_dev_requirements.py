@@ -64,10 +64,12 @@ def _pins() -> dict[str, str]:
 
 
 def test_after_dependencies_requirements_are_pinned() -> None:
-    """energyzero, nordpool, mqtt, frontend: HA installs their libraries when Open HEM loads."""
+    """energyzero, nordpool, mqtt, frontend, zeroconf: HA installs their libraries when Open HEM
+    loads."""
     after_dependencies = set(_manifest(DOMAIN)["after_dependencies"])
     # frontend: the plan card is registered with it when it is there.
-    assert after_dependencies == {"energyzero", "frontend", "mqtt", "nordpool"}
+    # zeroconf: S2 Connect is announced with DNS-SD when it is there.
+    assert after_dependencies == {"energyzero", "frontend", "mqtt", "nordpool", "zeroconf"}
     pins = _pins()
     for text, domain in _requirements(after_dependencies).items():
         requirement = Requirement(text)

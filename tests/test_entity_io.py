@@ -16,6 +16,7 @@ from custom_components.open_hem.devices.entity_io import (
     available,
     next_time_of_day,
     on_state,
+    power_sign,
     power_w,
     read_state,
     temperature_c,
@@ -56,6 +57,15 @@ async def test_readers(hass: HomeAssistant) -> None:
     state = read_state(hass, DeviceKind.APPLIANCE, {"power_entity": "sensor.ap"})
     assert state.running
     assert state.ready
+
+
+def test_power_sign_follows_how_read_state_reads_power() -> None:
+    """To consumption: PV production and HA's battery sign (discharge positive) turn over."""
+    assert power_sign(DeviceKind.PV_INVERTER, {}) == -1.0
+    assert power_sign(DeviceKind.BATTERY, {}) == -1.0
+    assert power_sign(DeviceKind.BATTERY, {"discharge_positive": False}) == 1.0
+    assert power_sign(DeviceKind.EV_CHARGER, {}) == 1.0
+    assert power_sign(DeviceKind.HEAT_PUMP, {}) == 1.0
 
 
 async def test_writer(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> None:

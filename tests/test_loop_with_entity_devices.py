@@ -16,7 +16,17 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from .entity_devices import BATTERY, BATTERY_MODE, SETPOINT, async_setup_helpers
+from .entity_devices import (
+    BATTERY,
+    BATTERY_MODE,
+    READY,
+    RUNNING,
+    SETPOINT,
+    START,
+    async_setup_helpers,
+    device_named,
+    subentry,
+)
 from .entries import hub_entry
 from .planner_helpers import loop_of, replan
 from .prices_helpers import NOW, TODAY, URL, a44, configure_nl
@@ -81,3 +91,49 @@ async def test_the_plan_runs_an_entity_backed_battery(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(BATTERY_MODE).state == "self_consumption"
+
+
+async def test_the_plan_starts_an_entity_backed_appliance_at_its_planned_slot(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """The loop places the dishwasher's run (PPBC) in cheap hours; it starts then, not before."""
+    freezer.move_to(NOW)
+    await configure_nl(hass)
+    await async_setup_helpers(hass)
+    aioclient_mock.get(URL, text=a44(TODAY, TODAY + timedelta(days=1)))
+    dishwasher = subentry(
+        "appliance",
+        "Dishwasher",
+        start_entity=START,
+        running_entity=RUNNING,
+        ready_entity=READY,
+        duration_min=60,
+        average_power_w=800,
+    )
+    entry = hub_entry(
+        {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"},
+        subentries=[dishwasher],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await replan(hass, freezer)
+
+    loop = loop_of(entry)
+    snap = loop.snapshot
+    assert snap is not None, loop.last_cycle
+    series = snap.devices[device_named(entry, "Dishwasher").subentry_id]
+    first = next(i for i, w in enumerate(series.power_w) if w > 1.0)
+    assert series.power_w[first : first + 5] == [800.0] * 4 + [0.0]  # the hour, once
+    start = snap.slot_start(first)
+    assert start > dt_util.utcnow() + timedelta(hours=1)  # prices fall later: it waits
+
+    for at, expected in ((start - timedelta(minutes=1), "off"), (start, "on")):
+        freezer.move_to(at)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        state = hass.states.get(START)
+        assert state is not None
+        assert state.state == expected, at
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

@@ -23,6 +23,7 @@ import probatio
 from .const import CONF_CONNECTION, CONNECTION_SIZES, DEFAULT_CONNECTION, DOMAIN
 from .devices.entity_flow import SUBENTRY_FLOWS
 from .devices.native.config_flow import S2DeviceSubentryFlow
+from .devices.native.connect.options import S2ConnectOptionsStep
 from .devices.native.const import SUBENTRY_S2_DEVICE
 from .p1.config_flow import P1MeterSubentryFlow
 from .p1.const import SUBENTRY_P1_METER
@@ -120,7 +121,7 @@ class OpenHemConfigFlow(PriceSourceSteps, domain=DOMAIN):
         return self.async_show_form(step_id=SOURCE_RECONFIGURE, data_schema=schema)
 
 
-class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep):
+class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep, S2ConnectOptionsStep):
     """The hub's options: a menu of the tariff (prices/) and the planning (planner/) steps.
 
     Each step keeps the other's options when it saves.
@@ -128,7 +129,9 @@ class OpenHemOptionsFlow(PriceOptionsFlow, PlanningOptionsStep):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The menu."""
-        return self.async_show_menu(step_id="init", menu_options=["tariff", "planning"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["tariff", "planning", "s2_connect"]
+        )
 
     async def async_step_tariff(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The price feature's tariff form, shown as the "tariff" step."""

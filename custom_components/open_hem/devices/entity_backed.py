@@ -48,8 +48,8 @@ from ..core.s2.rm import (
     pv_model,
 )
 from ..data import OpenHemConfigEntry
-from .const import CONF_CLIMATE, CONF_WATER_HEATER, ENTITY_KINDS, UNAVAILABLE_AFTER
-from .entity_io import STATE_KEYS, EntityWriter, available, params_for, read_state
+from .const import CONF_CLIMATE, CONF_POWER, CONF_WATER_HEATER, ENTITY_KINDS, UNAVAILABLE_AFTER
+from .entity_io import STATE_KEYS, EntityWriter, available, params_for, power_sign, read_state
 from .hub import ControlledDevice, DeviceKind, DeviceMode
 
 _LOGGER = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ class EntityBackedDevice:
             kind=self.kind,
             session=self.link.session,
             planner_model=self.planner_model,
+            power_entity=self.data.get(CONF_POWER),
+            power_sign=power_sign(self.kind, self.data),
         )
         self.unavailable = False
         self.applied_mode = DeviceMode.AUTO

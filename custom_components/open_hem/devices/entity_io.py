@@ -233,6 +233,15 @@ def params_for(kind: DeviceKind, data: Mapping[str, Any]) -> Any:
     )
 
 
+def power_sign(kind: DeviceKind, data: Mapping[str, Any]) -> float:
+    """The power entity's sign to consumption (as :func:`read_state` reads it)."""
+    if kind is DeviceKind.PV_INVERTER:
+        return -1.0
+    if kind is DeviceKind.BATTERY and _get(data, CONF_DISCHARGE_POSITIVE):
+        return -1.0
+    return 1.0
+
+
 def read_state(hass: HomeAssistant, kind: DeviceKind, data: Mapping[str, Any]) -> Any:
     """The core's state snapshot of a device from its entities now."""
     now = dt_util.utcnow()

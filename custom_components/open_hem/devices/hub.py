@@ -56,6 +56,15 @@ class ControlledDevice:
     session: CemSession
     planner_model: PlannerModel
     mode: DeviceMode = DeviceMode.AUTO
+    power_entity: str | None = None
+    """A sensor whose long-term statistics hold the device's electric power, so the base-load
+    forecast can leave out what the device drew."""
+    power_sign: float = 1.0
+    """Its sign to consumption: -1 where the sensor counts production (PV) or discharge
+    (a battery in Home Assistant's convention) positive."""
+    plannable: Callable[[], bool] = lambda: True
+    """False while the loop can only plan around the device for what it is (a native OMBC or
+    DDBC RM): its past consumption then stays in the base-load forecast, which holds it."""
 
     @property
     def ready(self) -> bool:

@@ -1,5 +1,6 @@
-"""The planner's settings in the hub's flows: the profile at setup, profile and ladder in the
-options (the options flow shows them as its "planning" step)."""
+"""The planner's settings in the hub's flows: the profile at setup; profile, ladder and the
+weather entity of the outdoor temperature forecast in the options (the options flow shows
+them as its "planning" step)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
-from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
+from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
 import probatio
 
-from .const import CONF_LADDER, CONF_PROFILE, DEFAULT_PROFILE, Profile
+from .const import (
+    CONF_LADDER,
+    CONF_PROFILE,
+    CONF_WEATHER,
+    DEFAULT_PROFILE,
+    DEFAULT_WEATHER,
+    Profile,
+)
 from .profiles import ALL_RUNGS, PROFILE_ORDER, custom_ladder, profile_of, valid_order
 
 
@@ -44,8 +58,15 @@ def rung_selector() -> SelectSelector:
 
 
 class PlanningOptionsStep(OptionsFlow):
-    """The "planning" step: the profile and the order of the ladder's rungs (highest first;
-    own production may be left out)."""
+    """The "planning" step: the profile, the order of the ladder's rungs (highest first;
+    own production may be left out) and the weather entity (cleared: none, the seasonal
+    default)."""
+
+    def _weather_default(self, options: Mapping[str, Any]) -> str | None:
+        if CONF_WEATHER in options:
+            return options[CONF_WEATHER] or None
+        found = sorted(self.hass.states.async_entity_ids("weather"))
+        return DEFAULT_WEATHER if DEFAULT_WEATHER in found else (found[0] if found else None)
 
     async def async_step_planning(
         self, user_input: dict[str, Any] | None = None
@@ -58,8 +79,16 @@ class PlanningOptionsStep(OptionsFlow):
             if valid_order(order) is None:
                 errors["base"] = "invalid_ladder"
             else:
-                kept = {k: v for k, v in options.items() if k not in (CONF_PROFILE, CONF_LADDER)}
+                kept = {
+                    k: v
+                    for k, v in options.items()
+                    if k not in (CONF_PROFILE, CONF_LADDER, CONF_WEATHER)
+                }
                 chosen: dict[str, Any] = {CONF_PROFILE: profile.value}
+                weather = user_input.get(CONF_WEATHER) or None
+                # Untouched with no weather entity to offer: keep following the default.
+                if weather or CONF_WEATHER in options or self._weather_default(options):
+                    chosen[CONF_WEATHER] = weather
                 # The order of the profile chosen before means: follow the (new) profile.
                 previous = profile_of({**self.config_entry.data, **options})
                 if tuple(order) not in (
@@ -76,6 +105,13 @@ class PlanningOptionsStep(OptionsFlow):
         for i, name in enumerate(RUNG_FIELDS):
             default = ladder[i] if i < len(ladder) else NO_RUNG
             fields[probatio.Required(name, default=default)] = rung_selector()
+        fields[probatio.Optional(CONF_WEATHER)] = EntitySelector(
+            EntitySelectorConfig(domain="weather")
+        )
         return self.async_show_form(
-            step_id="planning", data_schema=probatio.Schema(fields), errors=errors
+            step_id="planning",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), {CONF_WEATHER: self._weather_default(options)}
+            ),
+            errors=errors,
         )

@@ -32,7 +32,13 @@ HISTORY_WEEKS: Final = 4
 MIN_HISTORY_HOURS: Final = 24 * 7
 """Below a week of hourly history the flat default is used."""
 FALLBACK_PRICE_EUR: Final = 0.25
-DEFAULT_OUTDOOR_C: Final = 10.0
+SEASONAL_OUTDOOR_C: Final = (3.6, 3.9, 6.5, 9.8, 13.4, 16.2, 18.3, 17.9, 14.7, 10.9, 7.0, 4.2)
+"""Outdoor temperature without a weather forecast: the mean of each month (January first),
+KNMI De Bilt normals 1991-2020; shifted half a year south of the equator."""
+CONF_WEATHER: Final = "weather_entity"
+"""The weather entity of the outdoor temperature forecast (absent: weather.home or the first;
+None: no weather entity, the seasonal default)."""
+DEFAULT_WEATHER: Final = "weather.home"
 FORECAST_REFRESH: Final = timedelta(minutes=30)
 PROFILE_REFRESH: Final = timedelta(hours=6)
 

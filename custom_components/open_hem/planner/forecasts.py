@@ -1,13 +1,20 @@
 """Forecasts the loop plans with: base load, PV production and outdoor temperature.
 
-- Base load: the P1 meter's hourly long-term statistics (import - export, plus the PV
-  production the Energy dashboard knows, so solar hours are not read as low load), averaged
-  per weekday and hour over the recent weeks; with less than a week of history the
-  hour-of-day mean, and without a day of it a flat default. Read in the recorder's executor.
+- Base load: the grid meter's hourly long-term statistics (Open HEM's P1 meters, else the
+  Energy dashboard's grid sources): import - export, plus the PV production the Energy
+  dashboard knows (so solar hours are not read as low load), minus what the devices in auto
+  mode drew (their power sensors' hourly means, so a battery that charged every night is not
+  household load), averaged per weekday and hour over the recent weeks; with less than a week
+  of history the hour-of-day mean, and without a day of it a flat default. Read in the
+  recorder's executor.
 - PV: the Energy dashboard's solar forecast (Forecast.Solar and the like, via the energy
   platforms of the entries its solar sources name); without one the mean hourly production
-  of the last week from the solar sources' statistics; else zero.
-- Outdoor temperature: a weather entity's hourly forecast (``weather.get_forecasts``).
+  of the last week from the solar sources' statistics (or, without those, the PV inverters'
+  power sensors); else zero. The PV inverters the loop plans get it as their forecast
+  (:func:`pv_models`).
+- Outdoor temperature: the hourly forecast (``weather.get_forecasts``) of the weather entity
+  chosen in the options (default ``weather.home`` or the first); without one the month's
+  normal temperature.
 
 Each refreshes on its own schedule and never raises: a failure keeps the last value (or the
 default) and is logged at debug level.
@@ -16,24 +23,30 @@ default) and is logged at debug level.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from homeassistant.const import UnitOfTemperature
+from homeassistant.const import UnitOfEnergy, UnitOfPower, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import TemperatureConverter
+import numpy as np
 
 from ..const import LOGGER
+from ..core.planner import PVInverter
 from ..data import OpenHemConfigEntry
+from ..devices.hub import DeviceHub, DeviceKind, DeviceMode
 from .const import (
+    CONF_WEATHER,
     DEFAULT_BASE_LOAD_W,
-    DEFAULT_OUTDOOR_C,
+    DEFAULT_WEATHER,
     FORECAST_REFRESH,
     HISTORY_WEEKS,
     MIN_HISTORY_HOURS,
     PROFILE_REFRESH,
+    SEASONAL_OUTDOOR_C,
 )
 from .inputs import meter_energy_entities
 
@@ -44,43 +57,95 @@ def _hour(moment: datetime) -> datetime:
     return dt_util.as_utc(moment).replace(minute=0, second=0, microsecond=0)
 
 
-async def _solar_sources(hass: HomeAssistant) -> list[dict[str, Any]]:
-    """The Energy dashboard's solar sources (empty when the dashboard is not set up)."""
+async def _energy_sources(hass: HomeAssistant, kind: str) -> list[dict[str, Any]]:
+    """The Energy dashboard's sources of a type (empty when the dashboard is not set up)."""
     if "energy" not in hass.config.components:
         return []
     from homeassistant.components.energy.data import async_get_manager  # noqa: PLC0415
 
     manager = await async_get_manager(hass)
     prefs: dict[str, Any] = dict(manager.data or {})
-    return [dict(s) for s in prefs.get("energy_sources", []) if s.get("type") == "solar"]
+    return [dict(s) for s in prefs.get("energy_sources", []) if s.get("type") == kind]
 
 
-def hourly_changes(
-    hass: HomeAssistant, start: datetime, end: datetime, ids: set[str]
+async def _solar_sources(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """The Energy dashboard's solar sources."""
+    return await _energy_sources(hass, "solar")
+
+
+async def _grid_statistics(hass: HomeAssistant) -> tuple[list[str], list[str]]:
+    """The Energy dashboard's grid import and export statistics (another meter integration)."""
+    imports: list[str] = []
+    exports: list[str] = []
+    for source in await _energy_sources(hass, "grid"):
+        # Home Assistant's older layout had lists of flows per grid source.
+        flows = [source, *source.get("flow_from", []), *source.get("flow_to", [])]
+        imports += [f["stat_energy_from"] for f in flows if f.get("stat_energy_from")]
+        exports += [f["stat_energy_to"] for f in flows if f.get("stat_energy_to")]
+    return imports, exports
+
+
+STAT_UNITS = {"energy": UnitOfEnergy.KILO_WATT_HOUR, "power": UnitOfPower.WATT}
+"""Statistics are read in kWh (changes) and W (means), whatever their sensors show."""
+
+
+def hourly_values(
+    hass: HomeAssistant,
+    start: datetime,
+    end: datetime,
+    ids: set[str],
+    kind: Literal["change", "mean"] = "change",
 ) -> dict[str, dict[datetime, float]]:
-    """Per statistic, the change (kWh) of each hour in [start, end) (runs in the executor)."""
+    """Per statistic, each hour's change (kWh) or mean (W) in [start, end) (in the executor)."""
     from homeassistant.components.recorder import statistics  # noqa: PLC0415
 
-    rows = statistics.statistics_during_period(hass, start, end, ids, "hour", None, {"change"})
+    rows = statistics.statistics_during_period(
+        hass, start, end, ids, "hour", dict(STAT_UNITS), {kind}
+    )
     out: dict[str, dict[datetime, float]] = {}
     for stat, found in rows.items():
         hours = out.setdefault(stat, {})
         for row in found:
-            change = row.get("change")
-            if change is not None:
-                hours[dt_util.utc_from_timestamp(row["start"])] = float(change)
+            value = row.get(kind)
+            if value is not None:
+                hours[dt_util.utc_from_timestamp(row["start"])] = float(value)
     return out
 
 
 async def async_hourly_changes(
-    hass: HomeAssistant, start: datetime, end: datetime, ids: set[str]
+    hass: HomeAssistant,
+    start: datetime,
+    end: datetime,
+    ids: set[str],
+    kind: Literal["change", "mean"] = "change",
 ) -> dict[str, dict[datetime, float]]:
-    """:func:`hourly_changes` in the recorder's executor ({} without a recorder)."""
+    """:func:`hourly_values` in the recorder's executor ({} without a recorder)."""
     if not ids or "recorder" not in hass.config.components:
         return {}
     from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
 
-    return await get_instance(hass).async_add_executor_job(hourly_changes, hass, start, end, ids)
+    return await get_instance(hass).async_add_executor_job(
+        hourly_values, hass, start, end, ids, kind
+    )
+
+
+def device_power_statistics(devices: DeviceHub, *, solar_known: bool) -> dict[str, float]:
+    """The power sensors of the devices Open HEM plans (auto mode) and their signs to
+    consumption; manual and off devices, and those it can only plan around, stay household
+    load. PV inverters only when the Energy dashboard knows no solar production (else it is
+    counted twice)."""
+    found: dict[str, float] = {}
+    for device in devices:
+        if (
+            device.power_entity is None
+            or device.mode is not DeviceMode.AUTO
+            or not device.plannable()
+        ):
+            continue
+        if device.kind is DeviceKind.PV_INVERTER and solar_known:
+            continue
+        found[device.power_entity] = device.power_sign
+    return found
 
 
 class BaseLoadForecast:
@@ -104,9 +169,12 @@ class BaseLoadForecast:
         exports: Iterable[dict[datetime, float]],
         solar: Iterable[dict[datetime, float]],
         zone: Any,
+        devices: Iterable[dict[datetime, float]] = (),
     ) -> None:
-        """Take hourly kWh changes: base = import - export + solar production."""
+        """Take hourly kWh: base = import - export + solar production - controlled devices
+        (their consumption, negative where they delivered)."""
         imports, exports, solar = list(imports), list(exports), list(solar)
+        devices = list(devices)
         hours: set[datetime] = set().union(*(d.keys() for d in imports)) if imports else set()
         per_wh: dict[tuple[int, int], list[float]] = defaultdict(list)
         per_h: dict[int, list[float]] = defaultdict(list)
@@ -115,6 +183,7 @@ class BaseLoadForecast:
                 continue
             kwh = sum(d[hour] for d in imports) - sum(d.get(hour, 0.0) for d in exports)
             kwh += sum(d.get(hour, 0.0) for d in solar)
+            kwh -= sum(d.get(hour, 0.0) for d in devices)
             watts = max(0.0, kwh * 1000.0)
             local = hour.astimezone(zone)
             per_wh[(local.weekday(), local.hour)].append(watts)
@@ -143,12 +212,23 @@ class Forecasts:
         self.pv_hours: dict[datetime, float] = {}
         self.pv_source = "none"
         self.pv_refreshed: datetime | None = None
+        self.pv_history = "none"
         self.temp_hours: dict[datetime, float] = {}
         self.weather_entity: str | None = None
+        self.temp_source = "seasonal_default"
         self.temp_refreshed: datetime | None = None
+        self.device_statistics = 0
+        self._planned_devices: frozenset[str] = frozenset()
 
     async def async_refresh(self, now: datetime) -> None:
-        """Refresh what is stale (never raises)."""
+        """Refresh what is stale (never raises); the base load also when the devices whose
+        consumption it leaves out changed (one joined, left or changed mode)."""
+        planned = frozenset(
+            device_power_statistics(self.entry.runtime_data.devices, solar_known=False)
+        )
+        if planned != self._planned_devices:
+            self._planned_devices = planned
+            self.base.refreshed = None
         for stale, refresh in (
             (self.base.refreshed, self._async_refresh_base),
             (self.pv_refreshed, self._async_refresh_pv),
@@ -165,15 +245,27 @@ class Forecasts:
     async def _async_refresh_base(self, now: datetime) -> None:
         self.base.refreshed = now
         imports, exports = meter_energy_entities(self.hass, self.entry)
+        if not imports:
+            imports, exports = await _grid_statistics(self.hass)
         solar = [s["stat_energy_from"] for s in await _solar_sources(self.hass)]
+        signs = device_power_statistics(self.entry.runtime_data.devices, solar_known=bool(solar))
         end = _hour(now)
         start = end - timedelta(weeks=HISTORY_WEEKS)
         changes = await async_hourly_changes(self.hass, start, end, {*imports, *exports, *solar})
+        means = await async_hourly_changes(self.hass, start, end, set(signs), "mean")
+        # A mean power (W) over an hour is that many Wh.
+        drawn = [
+            {hour: sign * watts / 1000.0 for hour, watts in means[stat].items()}
+            for stat, sign in signs.items()
+            if stat in means
+        ]
+        self.device_statistics = len(drawn)
         self.base.learn(
             [changes[i] for i in imports if i in changes],
             [changes[e] for e in exports if e in changes],
             [changes[s] for s in solar if s in changes],
             dt_util.get_default_time_zone(),
+            drawn,
         )
 
     async def _async_refresh_pv(self, now: datetime) -> None:
@@ -201,12 +293,29 @@ class Forecasts:
                 return
         stats = [s["stat_energy_from"] for s in sources]
         end = _hour(now)
-        changes = await async_hourly_changes(self.hass, end - timedelta(days=7), end, set(stats))
+        start = end - timedelta(days=7)
+        # Production per hour (W): the solar meters' energy, else the inverters' power sensors.
+        produced: list[dict[datetime, float]]
+        if stats:
+            changes = await async_hourly_changes(self.hass, start, end, set(stats))
+            produced = [{h: kwh * 1000.0 for h, kwh in found.items()} for found in changes.values()]
+            self.pv_history = "solar_energy"
+        else:
+            inverters = {
+                d.power_entity: -d.power_sign
+                for d in self.entry.runtime_data.devices
+                if d.kind is DeviceKind.PV_INVERTER and d.power_entity is not None
+            }
+            means = await async_hourly_changes(self.hass, start, end, set(inverters), "mean")
+            produced = [
+                {h: inverters[stat] * w for h, w in found.items()} for stat, found in means.items()
+            ]
+            self.pv_history = "inverter_power"
         zone = dt_util.get_default_time_zone()
         per_hour: dict[int, list[float]] = defaultdict(list)
-        for found in changes.values():
-            for hour, kwh in found.items():
-                per_hour[hour.astimezone(zone).hour].append(max(0.0, kwh) * 1000.0)
+        for found in produced:
+            for hour, watts in found.items():
+                per_hour[hour.astimezone(zone).hour].append(max(0.0, watts))
         if not per_hour:
             self.pv_hours, self.pv_source = {}, "none"
             return
@@ -218,7 +327,12 @@ class Forecasts:
         self.pv_source = "history"
 
     def _weather_entity(self) -> str | None:
+        """The chosen weather entity; without a choice weather.home, else the first."""
+        if CONF_WEATHER in self.entry.options:
+            return self.entry.options[CONF_WEATHER] or None
         found = sorted(self.hass.states.async_entity_ids("weather"))
+        if DEFAULT_WEATHER in found:
+            return DEFAULT_WEATHER
         return found[0] if found else None
 
     async def _async_refresh_temperature(self, now: datetime) -> None:
@@ -226,7 +340,16 @@ class Forecasts:
         self.weather_entity = entity_id = self._weather_entity()
         if entity_id is None:
             self.temp_hours = {}
+            self.temp_source = (
+                "none_chosen" if CONF_WEATHER in self.entry.options else "no_weather_entity"
+            )
             return
+        if self.hass.states.get(entity_id) is None:
+            self.temp_hours = {}
+            self.temp_source = "weather_entity_missing"
+            return
+        # Until it answers: the last forecast, else the seasonal default.
+        self.temp_source = "weather" if self.temp_hours else "weather_failed"
         response: Any = await self.hass.services.async_call(
             "weather",
             "get_forecasts",
@@ -245,6 +368,7 @@ class Forecasts:
             celsius = TemperatureConverter.convert(float(value), unit, UnitOfTemperature.CELSIUS)
             hours[_hour(moment)] = celsius
         self.temp_hours = hours
+        self.temp_source = "weather" if hours else "weather_empty"
 
     # -- per slot -------------------------------------------------------------------------
 
@@ -255,9 +379,16 @@ class Forecasts:
     def pv(self, slots: list[datetime]) -> list[float]:
         return [max(0.0, self.pv_hours.get(_hour(t), 0.0)) for t in slots]
 
+    def seasonal(self, moment: datetime) -> float:
+        """The month's normal outdoor temperature (half a year on south of the equator)."""
+        month = dt_util.as_local(moment).month - 1
+        if self.hass.config.latitude < 0:
+            month = (month + 6) % 12
+        return SEASONAL_OUTDOOR_C[month]
+
     def outdoor(self, slots: list[datetime]) -> list[float]:
         if not self.temp_hours:
-            return [DEFAULT_OUTDOOR_C] * len(slots)
+            return [self.seasonal(t) for t in slots]
         ordered = sorted(self.temp_hours)
         out = []
         for t in slots:
@@ -274,8 +405,38 @@ class Forecasts:
         return {
             "base_load_source": self.base.source,
             "base_load_history_hours": self.base.hours,
+            "base_load_devices_subtracted": self.device_statistics,
             "pv_source": self.pv_source,
+            "pv_history": self.pv_history,
             "pv_hours": len(self.pv_hours),
+            "temperature_source": self.temp_source,
             "temperature_hours": len(self.temp_hours),
+            # Another integration's entity: whether one is used, not its name.
             "weather_entity": self.weather_entity is not None,
         }
+
+
+def pv_models(
+    models: Sequence[Any], forecast_w: Sequence[float], solar_name: str
+) -> list[PVInverter]:
+    """The PV the plan has: the planned inverters, those without a forecast of their own
+    (entity-backed ones) sharing the household's PV forecast in proportion to their peak
+    power; without any inverter the forecast as uncontrolled PV."""
+    pvs = [m for m in models if isinstance(m, PVInverter)]
+    if not pvs:
+        if any(v > 0 for v in forecast_w):
+            return [PVInverter(solar_name, forecast_w=np.asarray(forecast_w), curtailable=False)]
+        return []
+    empty = [p for p in pvs if not np.any(p.forecast_w > 0)]
+    if not empty:
+        return pvs
+    peaks = [p.max_ac_w for p in empty]
+    # Without every peak known, equal shares.
+    weights = [1.0] * len(empty) if any(not w for w in peaks) else [float(w or 0) for w in peaks]
+    total = sum(weights)
+    forecast = np.asarray(forecast_w, dtype=np.float64)
+    shared = {
+        p.name: replace(p, forecast_w=forecast * w / total)
+        for p, w in zip(empty, weights, strict=True)
+    }
+    return [shared.get(p.name, p) for p in pvs]

@@ -7,13 +7,11 @@
 - :func:`known_prices`: the priced series as per-slot import/export prices from a start.
 - :func:`device_power_w`: a device's measured electric power from its S2 session.
 - :class:`GridLimit` windows (``open_hem.set_grid_limit``) as the planner's per-slot limits.
-- :func:`share_pv_forecast`: the household's PV forecast given to the PV devices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import math
 from typing import Any
@@ -21,10 +19,8 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-import numpy as np
 
 from ..const import DOMAIN
-from ..core.planner import PVInverter
 from ..core.prices import PricedSeries, PriceGapError
 from ..core.s2.units import ELECTRIC_QUANTITIES
 from ..data import OpenHemConfigEntry
@@ -156,26 +152,3 @@ def limit_now(limits: list[GridLimit], now: datetime, fuse_w: float) -> float:
 def prune(limits: list[GridLimit], now: datetime) -> list[GridLimit]:
     """The windows that have not ended yet."""
     return [lim for lim in limits if lim.end > now - timedelta(seconds=1)]
-
-
-def share_pv_forecast(pvs: Sequence[PVInverter], forecast: Sequence[float]) -> list[PVInverter]:
-    """The PV devices with the household's PV forecast shared out by their maximum output.
-
-    An entity-backed inverter knows only its limits, not the sun: without this the plan would
-    see it produce nothing. A device that brings its own forecast (a native S2 RM) keeps it.
-    """
-    blind = [pv for pv in pvs if not any(v > 0 for v in pv.forecast_w)]
-    sizes = [pv.max_ac_w or 0.0 for pv in blind]
-    total = sum(sizes)
-    share = {
-        pv.name: size / total if total > 0 else 1.0 / len(blind)
-        for pv, size in zip(blind, sizes, strict=True)
-    }
-    return [
-        replace(
-            pv, forecast_w=np.clip(np.asarray(forecast, np.float64), 0.0, None) * share[pv.name]
-        )
-        if pv.name in share
-        else pv
-        for pv in pvs
-    ]

@@ -51,6 +51,7 @@ from ..core.planner import (
     Plan,
     Problem,
     PVInverter,
+    ShiftableLoad,
     ThermalHouse,
     plan,
 )
@@ -75,7 +76,7 @@ from .const import (
     PlanStatus,
     Profile,
 )
-from .forecasts import Forecasts
+from .forecasts import Forecasts, pv_models
 from .inputs import (
     GridLimit,
     device_power_w,
@@ -84,7 +85,6 @@ from .inputs import (
     limit_now,
     live_net_power_w,
     prune,
-    share_pv_forecast,
     slot_floor,
 )
 from .profiles import custom_ladder, ladder_for, ladder_order, profile_of
@@ -496,18 +496,20 @@ class PlanningLoop:
                 continue
             if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
                 continue
-            if mode is DeviceMode.MANUAL:
+            model = None
+            if mode is DeviceMode.AUTO:
+                try:
+                    model = device.planner_model(starts, SLOT)
+                except Exception as err:
+                    LOGGER.debug("No planner model for %s: %s", device.name, err)
+            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
+            if not isinstance(model, planned):
+                # Manual, or nothing to plan (an OMBC heat pump): planned around at its
+                # measured power, which the base load no longer holds.
                 measured = device_power_w(device) or 0.0
                 power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
                 fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
                 fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-                continue
-            try:
-                model = device.planner_model(starts, SLOT)
-            except Exception as err:
-                LOGGER.debug("No planner model for %s: %s", device.name, err)
-                continue
-            if not isinstance(model, Battery | EVCharger | HeatPump | PVInverter):
                 continue
             model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
             battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
@@ -560,9 +562,7 @@ class PlanningLoop:
         fuse = float(self.entry.runtime_data.connection_limit_w)
         imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
         models = [m.model for m in members]
-        pvs = share_pv_forecast([m for m in models if isinstance(m, PVInverter)], pv)
-        if not pvs and any(v > 0 for v in pv):
-            pvs.append(PVInverter(SOLAR, forecast_w=pv, curtailable=False))  # type: ignore[arg-type]
+        pvs = pv_models(models, pv, SOLAR)
         load = [b + f for b, f in zip(base, fixed, strict=True)]
         # A device held at a negative power (a battery told to discharge) feeds in: the
         # planner takes only loads >= 0, so what exceeds the load is fixed generation.
@@ -586,6 +586,7 @@ class PlanningLoop:
             evs=tuple(m for m in models if isinstance(m, EVCharger)),
             heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
             pv=tuple(pvs),
+            devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
             ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
         )
 

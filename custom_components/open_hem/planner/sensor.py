@@ -1,5 +1,6 @@
 """Plan sensors: on the hub (status, costs, saving, grid limit, base load) and per device
-(planned power now, next action). Added by the top-level sensor.py."""
+(planned power now, next action; a battery's and an EV's planned SOC). Added by the top-level
+sensor.py."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfPower
+from homeassistant.const import PERCENTAGE, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from ..data import OpenHemConfigEntry
+from ..devices.hub import DeviceKind
 from .const import PlanStatus
 from .entity import PlanDeviceEntity, PlanHubEntity, add_device_entities
 from .loop import PlanningLoop
+from .wishes import next_occurrence
 
 EUR = "EUR"
 
@@ -113,6 +116,14 @@ NEXT_ACTION = SensorEntityDescription(
     translation_key="next_action",
     device_class=SensorDeviceClass.TIMESTAMP,
 )
+PLANNED_SOC = SensorEntityDescription(
+    key="planned_soc",
+    translation_key="planned_soc",
+    device_class=SensorDeviceClass.BATTERY,
+    native_unit_of_measurement=PERCENTAGE,
+    suggested_display_precision=0,
+)
+SOC_KINDS = (DeviceKind.BATTERY, DeviceKind.EV_CHARGER)
 
 
 async def async_setup_entry(
@@ -128,6 +139,7 @@ async def async_setup_entry(
         lambda device: [
             PlannedPowerSensor(entry, device, PLANNED_POWER),
             NextActionSensor(entry, device, NEXT_ACTION),
+            *([PlannedSocSensor(entry, device, PLANNED_SOC)] if device.kind in SOC_KINDS else []),
         ],
     )
 
@@ -176,3 +188,32 @@ class NextActionSensor(PlanDeviceEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any]:
         found = self._next
         return {"power_w": None if found is None else round(found[1], 1)}
+
+
+class PlannedSocSensor(PlanDeviceEntity, SensorEntity):
+    """The SOC the plan expects at the end of the slot in progress (unknown while the plan
+    has none, e.g. an EV without its SOC entity); an EV's at its ready-by time too."""
+
+    def _soc_at(self, moment: datetime) -> float | None:
+        snap = self.loop.snapshot
+        series = None if snap is None else snap.devices.get(self.subentry_id)
+        if snap is None or series is None or series.state_key != "soc_pct":
+            return None
+        i = snap.index(moment)
+        return None if i is None or series.display is None else round(series.display[i], 1)
+
+    @property
+    def native_value(self) -> float | None:
+        return self._soc_at(dt_util.utcnow())
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        device = self.device
+        if device is None or device.kind is not DeviceKind.EV_CHARGER:
+            return None
+        now = dt_util.utcnow()
+        ready = next_occurrence(
+            self.loop.wish(self.subentry_id).ready_by, now, dt_util.get_default_time_zone()
+        )
+        # The SOC at the end of the slot that ends at the ready-by time.
+        return {"at_ready_by": self._soc_at(ready - timedelta(seconds=1))}

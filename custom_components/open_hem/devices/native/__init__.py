@@ -16,11 +16,18 @@ import the planning loop.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+import shutil
 
+from aiohttp import web
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 
 from ...data import OpenHemConfigEntry
+from .connect import CONF_S2_CONNECT_PORT, DEFAULT_PORT, S2Connect
+from .connect.certs import TLS_FOLDER
+from .connect.discovery import CONF_DNS_SD_NAME
+from .connect.pairings import Pairings
 from .const import DATA_S2_VIEW
 from .http import S2WebSocketView
 from .manager import S2Devices
@@ -53,8 +60,22 @@ async def async_setup_devices(hass: HomeAssistant, entry: OpenHemConfigEntry) ->
             hass.data[DATA_S2_VIEW] = True
     entry.async_on_unload(tokens.async_add_listener(devices.async_token_revoked))
 
+    async def serve(node_id: str, request: web.Request) -> web.StreamResponse | None:
+        # A paired RM's WebSocket: the same device and session path as with a device token.
+        device = devices.by_node(node_id)
+        return None if device is None else await device.async_serve(request)
+
+    def discovered() -> set[str]:
+        return {str(s.data.get(CONF_DNS_SD_NAME)) for s in entry.subentries.values()}
+
+    port = int(entry.options.get(CONF_S2_CONNECT_PORT, DEFAULT_PORT))
+    connect = S2Connect(hass, port, serve, discovered)
+    devices.connect = connect
+    await connect.async_setup([device.node_id for device in devices.devices.values()])
+
     async def stop(event: Event | None = None) -> None:
         await devices.async_close_all("Home Assistant stops" if event else "Open HEM unloads")
+        await connect.async_stop()
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, stop))
     entry.async_on_unload(stop)
@@ -62,6 +83,9 @@ async def async_setup_devices(hass: HomeAssistant, entry: OpenHemConfigEntry) ->
 
 
 async def async_remove_devices(hass: HomeAssistant) -> None:
-    """The hub entry is removed: forget every device token."""
+    """The hub entry is removed: forget every device token, pairing and certificate."""
     tokens = await async_get_tokens(hass)
     await tokens.async_remove()
+    await Pairings(hass).async_remove()
+    folder = Path(hass.config.path(".storage", TLS_FOLDER))
+    await hass.async_add_executor_job(shutil.rmtree, folder, True)

@@ -15,6 +15,11 @@ CONF_NODE_ID: Final = "node_id"
 CONF_CONTROL_TYPE: Final = "control_type"
 CONF_NEW_TOKEN: Final = "new_token"  # noqa: S105 (a form field, not a secret)
 CONTROL_TYPE_AUTOMATIC: Final = "automatic"
+# How the RM connects: a URL and a device token, or S2 Connect pairing with a code.
+CONF_CONNECT_WITH: Final = "connect_with"
+CONNECT_WITH_TOKEN: Final = "token"  # noqa: S105 (an option key, not a secret)
+CONNECT_WITH_S2_CONNECT: Final = "s2_connect"
+CONNECT_WITH_OPTIONS: Final = (CONNECT_WITH_TOKEN, CONNECT_WITH_S2_CONNECT)
 
 # The S2 control types as option keys: the S2 enum value in lower case (S2 spells
 # NOT_CONTROLABLE with one L; the key keeps the spelling so it maps back unchanged).

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, web
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN
@@ -42,7 +42,10 @@ from .const import (
     HEARTBEAT_S,
     SUBENTRY_S2_DEVICE,
 )
-from .planning import native_planner_model
+from .planning import UNPLANNABLE, native_planner_model, planning_status
+
+if TYPE_CHECKING:
+    from .connect import S2Connect
 from .tokens import DeviceTokens
 
 _LOGGER = logging.getLogger(__name__)
@@ -214,6 +217,11 @@ class S2Device:
                 planner_model=lambda starts, duration: native_planner_model(
                     session, self.title, starts, duration
                 ),
+                plannable=lambda: planning_status(session) not in UNPLANNABLE,
+                # Its power sensor (S2 sign: consumption positive) has the statistics.
+                power_entity=er.async_get(self.hass).async_get_entity_id(
+                    "sensor", DOMAIN, f"{self.subentry_id}_power"
+                ),
             )
         )
 
@@ -310,6 +318,7 @@ class S2Devices:
         self.tokens = tokens
         self.devices: dict[str, S2Device] = {}
         self.refused = 0
+        self.connect: S2Connect | None = None
         self._added_listeners: list[Callable[[S2Device], None]] = []
         self._others = _others(entry)
         for subentry in entry.subentries.values():
@@ -369,6 +378,8 @@ class S2Devices:
             device.removed = True
         # Deleting a device revokes its token (and so ends its session) at once.
         await self.tokens.async_revoke([device.node_id for device in removed])
+        if self.connect is not None:  # and unpairs an RM paired with S2 Connect
+            await self.connect.async_unpair([device.node_id for device in removed])
         for device in removed:
             await device.async_disconnect("device deleted", terminate=True)
         others = _others(entry)

@@ -1,4 +1,5 @@
-"""Sensors of S2 devices: connection state, power, fill level, operation mode, instructions.
+"""Sensors of S2 devices: connection state, power, fill level, operation mode, instructions,
+and whether the planning loop plans the device (or why it plans around it).
 
 Power keeps S2's sign (consumption positive, production negative), in W with state class
 ``measurement``, so it can be a device's power in the Energy dashboard (for a battery, whose
@@ -27,6 +28,7 @@ from ...data import OpenHemConfigEntry
 from . import readings
 from .entity import S2DeviceEntity
 from .manager import CONNECTION_STATES, S2Device
+from .planning import PLANNING_STATES, planning_status
 
 INSTRUCTION_STATUSES = (
     "sent",
@@ -108,6 +110,14 @@ SENSORS: tuple[S2SensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=list(INSTRUCTION_STATUSES),
         value_fn=lambda device: readings.last_instruction_status(device.session),
+    ),
+    S2SensorDescription(
+        key="planning",
+        translation_key="s2_planning",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(PLANNING_STATES),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: planning_status(device.session),
     ),
 )
 

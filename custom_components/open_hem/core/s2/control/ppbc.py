@@ -6,10 +6,16 @@ sequences one alternative (W per slot, the sequence's energy spread over slots),
 ``max_pause_before`` the pause allowed before the part, and the definition's start/end time
 the window.
 
+Only containers the RM has not started yet (no EXECUTING/FINISHED/ABORTED/INTERRUPTED
+status) are planned: part ``i`` is the ``i``-th of those.
+
 Planner -> S2: the planner's ``ShiftableLoadPlan`` gives, per part, the chosen alternative and
 start slot; :meth:`ProfileSchedule.from_plan` turns it into a :class:`ProfileSchedule`, which
 becomes ``PPBC.ScheduleInstruction`` s (and Start/End interruption instructions for pauses of
 interruptible sequences, which a caller may add: the planner does not interrupt sequences).
+A plain ``PowerPlan`` (what Home Assistant's planning loop hands every device) is read back
+into a schedule by :func:`schedule_from_power`: the planner places each part's profile whole,
+so the planned power per slot tells which alternative starts where.
 """
 
 from __future__ import annotations
@@ -25,17 +31,27 @@ from s2python.generated import gen_s2
 from ...planner import ProfilePart, ShiftableLoad, ShiftableLoadPlan
 from ..messages import sid
 from ..units import ELECTRIC_QUANTITIES, duration_ms
-from .base import OK, ControlHandler, Draft, Outcome, PlanContext, instruction_draft, invalid
+from .base import (
+    OK,
+    ControlHandler,
+    Draft,
+    Outcome,
+    PlanContext,
+    PowerPlan,
+    instruction_draft,
+    invalid,
+)
 
 __all__ = [
     "PPBCHandler",
     "ProfilePart",
     "ProfileSchedule",
     "ShiftableLoad",
+    "schedule_from_power",
     "sequence_slots",
 ]
 
-_DONE = {"EXECUTING", "FINISHED", "ABANDONED", "INTERRUPTED"}
+_DONE = {"EXECUTING", "FINISHED", "ABORTED", "INTERRUPTED"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,58 @@ class ProfileSchedule:
         if slot < len(self.slot_start):
             return self.slot_start[slot]
         return self.slot_start[-1] + (slot - len(self.slot_start) + 1) * self.slot_duration
+
+
+def _fits(power: Sequence[float], at: int, profile: Sequence[float], tol: float) -> bool:
+    if at + len(profile) > len(power):
+        return False
+    return all(abs(power[at + k] - w) <= tol for k, w in enumerate(profile))
+
+
+def schedule_from_power(
+    load: ShiftableLoad, plan: PowerPlan, tol_w: float = 1.0
+) -> ProfileSchedule | None:
+    """The schedule whose profiles, placed whole, give ``plan``'s power (None: none does).
+
+    The run starts at or after the load's earliest start, parts in order, each at or after
+    the previous one's end and within its pause; the slots outside the parts carry no power
+    (a plan made for an older profile reads back as None). Depth first, earliest start and
+    first alternative first, so the same plan always reads back as the same schedule (no
+    needless revocations)."""
+    power = plan.power_w
+    n = len(power)
+    parts = load.parts
+    # Part p's window follows from where part p - 1 ended: remembering each (part, end)
+    # that leads nowhere keeps the search polynomial (zero-power parts fit in many places).
+    dead: set[tuple[int, int]] = set()
+
+    def place(p: int, lo: int, hi: int) -> list[tuple[int, int]] | None:
+        if p == len(parts):
+            return [] if all(abs(v) <= tol_w for v in power[lo:]) else None
+        if (p, lo) in dead:
+            return None
+        for s in range(lo, min(hi, n - 1) + 1):
+            if s > lo and abs(power[s - 1]) > tol_w:
+                break  # power before this start belongs to no part
+            for a, alt in enumerate(parts[p].alternatives):
+                if not _fits(power, s, alt, tol_w):
+                    continue
+                end = s + len(alt)
+                pause = parts[p + 1].max_pause_before_slots if p + 1 < len(parts) else n
+                rest = place(p + 1, end, end + pause)
+                if rest is not None:
+                    return [(a, s), *rest]
+        if p:
+            dead.add((p, lo))
+        return None
+
+    first = load.earliest_start_slot
+    if any(abs(v) > tol_w for v in power[:first]):
+        return None
+    found = place(0, first, n - 1)
+    if found is None:
+        return None
+    return ProfileSchedule(plan.slot_start, plan.slot_duration, dict(enumerate(found)))
 
 
 def _electric(values: Sequence[Any]) -> float:
@@ -144,19 +212,33 @@ class PPBCHandler(ControlHandler):
     def _sequences(self, container: Any) -> list[Any]:
         return [s for s in container.power_sequences if not s.abnormal_condition_only]
 
+    def pending(self) -> list[Any]:
+        """The containers still to be scheduled (not started, finished or given up)."""
+        d = self.definition
+        if d is None:
+            return []
+        return [
+            c
+            for c in d.power_sequences_containers
+            if self.container_status.get(sid(c.id)) not in _DONE
+        ]
+
     def shiftable_load(
         self, name: str, slot_start: Sequence[datetime], slot_duration: timedelta
     ) -> ShiftableLoad:
         """The planner's shiftable load for the current power profile.
 
         Raises ``ValueError`` (the planner's ``InvalidProblemError``) where the planner cannot
-        take the profile: a container with only abnormal-condition sequences, or a sequence
-        that produces power."""
+        take the profile: nothing left to schedule, a container with only abnormal-condition
+        sequences, or a sequence that produces power."""
         d = self.definition
         if d is None:
             raise ValueError("PPBC: no power profile definition yet")
+        containers = self.pending()
+        if not containers:
+            raise ValueError("PPBC: every sequence container has started or ended")
         parts = []
-        for container in d.power_sequences_containers:
+        for container in containers:
             sequences = self._sequences(container)
             pause_ms = max(
                 (duration_ms(s.max_pause_before) for s in sequences if s.max_pause_before),
@@ -174,19 +256,26 @@ class PPBCHandler(ControlHandler):
         latest = sum(1 for s in slot_start if s + slot_duration <= d.end_time)
         return ShiftableLoad(name, tuple(parts), earliest, latest)
 
-    def instructions(self, plan: ProfileSchedule, ctx: PlanContext) -> list[Draft]:
+    def instructions(self, plan: ProfileSchedule | PowerPlan, ctx: PlanContext) -> list[Draft]:
         d = self.definition
         if d is None:
             return []
-        containers = list(d.power_sequences_containers)
+        if isinstance(plan, PowerPlan):
+            try:
+                load = self.shiftable_load("ppbc", plan.slot_start, plan.slot_duration)
+            except ValueError:
+                return []
+            schedule = schedule_from_power(load, plan)
+            if schedule is None:
+                return []
+            plan = schedule
+        containers = self.pending()
         drafts: list[Draft] = []
         for part, (alternative, start_slot) in sorted(plan.choices.items()):
             if not 0 <= part < len(containers):
                 continue
             container = containers[part]
             container_id = sid(container.id)
-            if self.container_status.get(container_id) in _DONE:
-                continue
             sequences = self._sequences(container)
             if not 0 <= alternative < len(sequences):
                 continue
