@@ -217,8 +217,8 @@ async def test_a_day_and_a_half_follows_the_plan(home: Home) -> None:
             assert any(c.entity_id == CHARGING and c.service == "turn_on" for c in calls), calls
             started_charging.append(now)
         was_charging = charging
-        # Quarter by quarter for an hour, then two hours at a time (each step is a replan).
-        now += QUARTER if now < START + timedelta(hours=1) else 8 * QUARTER
+        # Quarter by quarter for an hour, then by the hour (each step is a replan).
+        now += QUARTER if now < START + timedelta(hours=1) else 4 * QUARTER
         await home.travel(now)
     assert seen["battery"] >= {"+", "-"}, seen
     assert seen["charger"] == {"+", "0"}, seen
