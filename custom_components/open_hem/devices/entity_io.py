@@ -221,6 +221,7 @@ def params_for(kind: DeviceKind, data: Mapping[str, Any]) -> Any:
             tank_volume_l=_num(data, CONF_TANK_VOLUME_L),
             comfort_low_c=_num(data, CONF_COMFORT_LOW_C),
             comfort_high_c=_num(data, CONF_COMFORT_HIGH_C),
+            modulating=bool(data.get(CONF_POWER_LIMIT)),
         )
     if kind is DeviceKind.PV_INVERTER:
         return PVParams(

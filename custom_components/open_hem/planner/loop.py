@@ -94,6 +94,8 @@ from .wishes import Wish, apply_wish, ev_battery, soc_series
 
 SOLAR = "__solar__"
 """The planner's name for PV that no device controls (the forecast, not curtailable)."""
+HELD = "__held__"
+"""The planner's name for power fed in by devices held at a power (an override discharging)."""
 CORRECTION_SLOTS = 8
 """How far (slots) the live base-load correction reaches, fading out."""
 
@@ -594,11 +596,18 @@ class PlanningLoop:
         imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
         models = [m.model for m in members]
         pvs = pv_models(models, pv, SOLAR)
+        load = [b + f for b, f in zip(base, fixed, strict=True)]
+        # A device held at a negative power (a battery told to discharge) feeds in: the
+        # planner takes only loads >= 0, so what exceeds the load is fixed generation.
+        if any(v < 0 for v in load):
+            held = [max(0.0, -v) for v in load]
+            load = [max(0.0, v) for v in load]
+            pvs.append(PVInverter(HELD, forecast_w=held, curtailable=False))  # type: ignore[arg-type]
         return Problem(
             horizon=horizon,
             import_price=imp,
             export_price=exp,
-            base_load_w=[b + f for b, f in zip(base, fixed, strict=True)],
+            base_load_w=load,
             outdoor_temp_c=outdoor,
             grid=GridConnection(
                 fuse_import_w=fuse,
@@ -654,7 +663,7 @@ class PlanningLoop:
         pv_w = [0.0] * problem.n
         devices: dict[str, DeviceSeries] = {}
         for dp in plans:
-            if dp.kind == "pv":
+            if dp.kind == "pv" and dp.name != HELD:
                 pv_w = [a + float(b) for a, b in zip(pv_w, dp.power_w, strict=True)]
             member = by_name.get(dp.name)
             if member is None:

@@ -145,3 +145,22 @@ async def test_default_spawn_and_loop_schedule() -> None:
         await asyncio.sleep(0)
     assert done == [SetPower(1000.0)]
     await link.stop()
+
+
+async def test_an_in_process_rm_is_answered_however_many_instructions_a_replan_sends() -> None:
+    """Plans that change every slot, one after another: hundreds of revokes, instructions and
+    statuses in one go, every one answered (the network rate limit used to drop the RM's
+    answers, leaving instructions unanswered and the battery where the old plan put it)."""
+    rig = Rig()
+    rm = BatteryRM("Battery", BatteryParams(), **rig.kwargs())
+    rm.state = BatteryState(soc_pct=50.0, power_w=0.0)
+    link = await connect(rig, rm)
+    starts = tuple(T0 + i * SLOT for i in range(96))
+    for shift in range(4):
+        power = tuple(float((i + shift) % 5) * 1000.0 - 2000.0 for i in range(96))
+        await link.session.apply_plan(PowerPlan(starts, SLOT, power))
+        await rig.settle()
+    assert link.session.stats.rate_limited == 0
+    waiting = [r for r in link.session.instructions.values() if r.status == "SENT"]
+    assert waiting == []
+    assert rig.commands[-1][1] == SetPower(-2000.0 + 3 * 1000.0)

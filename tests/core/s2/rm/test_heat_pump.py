@@ -91,3 +91,24 @@ async def test_modulating_hot_water_tank() -> None:
 
     assert rm.steps("FRBC.Instruction", Msg) == "unknown actuator"
     assert rm.steps("OMBC.Instruction", Msg) == "unknown operation mode"
+
+
+async def test_a_power_limit_lets_the_plan_set_any_power_up_to_the_rating() -> None:
+    """With a power limit and no minimum, a planned 810 W runs it at 810 W (it used to be
+    switched off: the plan modulated while the RM offered only "on at 2500 W")."""
+    rig = Rig()
+    params = HeatPumpParams(rated_w=2500.0, modulating=True)
+    rm = HeatPumpRM("HP", params, **rig.kwargs())
+    rm.state = HeatPumpState(power_w=0.0, indoor_c=20.5)
+    link = await connect(rig, rm)
+    session = link.session
+    model = heat_pump_model(session.control, "HP", STARTS, SLOT, params=params, state=rm.state)
+    assert isinstance(model, HeatPump)
+    assert (model.min_w, model.max_w) == (0.0, 2500.0)
+    await session.apply_plan(PowerPlan(STARTS, SLOT, (810.0, 2500.0, 0.0, 0.0)))
+    await rig.settle()
+    assert rig.commands == [(T0, SetMode("on", 810.0))]
+    await rig.advance(SLOT)
+    assert rig.commands[-1][1] == SetMode("on", 2500.0)
+    await rig.advance(SLOT)
+    assert rig.commands[-1][1] == SetMode("off")

@@ -461,6 +461,12 @@ class ResourceManager(ABC):
 # -- the link ----------------------------------------------------------------------------
 
 
+IN_PROCESS = SessionConfig(timer_interval_s=None, rate_per_s=1e9, rate_burst=1e9)
+"""The session of an in-process RM: no timer and no rate limit. The RM is Open HEM's own
+code, and a replan revokes and resends dozens of instructions at once; with the limit for
+devices on the network its answers were dropped and the instructions stayed unanswered."""
+
+
 @dataclass
 class InMemoryLink:
     """A real CemSession and an in-process RM, each side's frames delivered in order.
@@ -471,9 +477,7 @@ class InMemoryLink:
 
     rm: ResourceManager
     spawn: Spawn = field(default_factory=default_spawn)
-    session_config: SessionConfig = field(
-        default_factory=lambda: SessionConfig(timer_interval_s=None)
-    )
+    session_config: SessionConfig = field(default_factory=lambda: IN_PROCESS)
     clock: Clock | None = None
     session: CemSession = field(init=False)
     _to_rm: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)

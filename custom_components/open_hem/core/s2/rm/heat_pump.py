@@ -32,6 +32,8 @@ class HeatPumpParams:
     rated_w: float = 2_000.0
     min_w: float = 0.0
     """Above 0 (and below the rated power): it modulates from here to the rated power."""
+    modulating: bool = False
+    """Its power can be set (a power limit): it runs anywhere from ``min_w`` to the rating."""
     cop: float = 3.0
     min_run_s: float = 0.0
     min_pause_s: float = 0.0
@@ -85,6 +87,9 @@ class HeatPumpRM(ResourceManager):
 
     def _on_range(self) -> tuple[float, float]:
         p = self.params
+        if p.modulating:
+            # The plan may ask for any power in this range and the limit carries it out.
+            return min(max(p.min_w, 0.0), p.rated_w), p.rated_w
         low = p.min_w if 0 < p.min_w < p.rated_w else p.rated_w
         return low, p.rated_w
 
