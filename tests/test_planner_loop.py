@@ -465,3 +465,39 @@ async def test_actions_refuse_bad_input_with_translated_errors(
     finally:
         await car.stop()
         await hp.stop()
+
+
+async def test_a_plan_not_made_in_time_leaves_the_last_good_plan_running(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The solver's time limit runs out: the last good plan keeps running (never nothing), and
+    without one the devices follow the baseline."""
+    entry = await _setup(hass, aioclient_mock, freezer)
+    rm = BatteryRm()
+    _, link = await add_device(hass, entry, "battery", DeviceKind.BATTERY, rm, "Home battery")
+    loop = loop_of(entry)
+    try:
+        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 1e-9)
+        await replan(hass, freezer)
+        first = loop.snapshot
+        assert first is not None
+        assert first.status is PlanStatus.BASELINE, loop.last_cycle
+        assert loop.last_cycle["solver_status"] == "baseline"
+
+        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 120.0)
+        await _call(hass, "replan")
+        good = loop.snapshot
+        assert good is not None
+        assert good.status is PlanStatus.OPTIMAL, loop.last_cycle
+
+        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 1e-9)
+        await _call(hass, "replan")
+        assert loop.last_cycle["solver_status"] == "baseline"
+        assert loop.snapshot is good
+        assert loop.last_error == "the planner found no plan in time"
+        assert hass.states.get("sensor.open_hem_plan_status").state == "optimal"
+    finally:
+        await link.stop()
