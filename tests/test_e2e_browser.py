@@ -242,9 +242,10 @@ async def test_the_demo_home_end_to_end(
     await _wait_for(
         lambda: home_assistant.get_plan(token)["created"] != before["created"], "a plan"
     )
+    # (Not asserted: that the car's series differs. An optimal plan that already finishes
+    # before the new deadline rightly stays the same, which depends on the time of day.)
     after = home_assistant.get_plan(token)
-    if plugged and charging:
-        assert _ev_series(after) != _ev_series(before), (wanted, after)
+    assert after["slots"], after
 
     # The Energy dashboard, set up by dev_onboard, shows no error.
     await page.goto(url + "/energy")
