@@ -59,6 +59,21 @@ async def test_readers(hass: HomeAssistant) -> None:
     assert state.ready
 
 
+async def test_a_switched_heat_pump_reports_its_switch_as_its_mode(hass: HomeAssistant) -> None:
+    """A modulating pump switched on at a 50 W limit is on (its power alone says idle); a
+    running sensor, where configured, wins over the switch."""
+    hass.states.async_set("sensor.hp", "50", {"unit_of_measurement": "W"})
+    hass.states.async_set("input_boolean.hp", "on")
+    data = {"power_entity": "sensor.hp", "switch_entity": "input_boolean.hp"}
+    assert read_state(hass, DeviceKind.HEAT_PUMP, data).running is True
+    hass.states.async_set("input_boolean.hp", "off")
+    assert read_state(hass, DeviceKind.HEAT_PUMP, data).running is False
+    hass.states.async_set("binary_sensor.compressor", "on")
+    data["running_entity"] = "binary_sensor.compressor"
+    assert read_state(hass, DeviceKind.HEAT_PUMP, data).running is True
+    assert read_state(hass, DeviceKind.HEAT_PUMP, {"power_entity": "sensor.hp"}).running is None
+
+
 def test_power_sign_follows_how_read_state_reads_power() -> None:
     """To consumption: PV production and HA's battery sign (discharge positive) turn over."""
     assert power_sign(DeviceKind.PV_INVERTER, {}) == -1.0

@@ -108,7 +108,13 @@ SERVICE_TIMEOUT_S = 30.0
 STATE_KEYS: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.BATTERY: (CONF_SOC, CONF_POWER),
     DeviceKind.EV_CHARGER: (CONF_PLUGGED, CONF_POWER, CONF_CAR_SOC),
-    DeviceKind.HEAT_PUMP: (CONF_POWER, CONF_RUNNING, CONF_INDOOR_TEMP, CONF_TANK_TEMP),
+    DeviceKind.HEAT_PUMP: (
+        CONF_POWER,
+        CONF_RUNNING,
+        CONF_SWITCH,
+        CONF_INDOOR_TEMP,
+        CONF_TANK_TEMP,
+    ),
     DeviceKind.PV_INVERTER: (CONF_POWER,),
     DeviceKind.APPLIANCE: (CONF_RUNNING, CONF_POWER, CONF_READY),
 }
@@ -258,8 +264,13 @@ def read_state(hass: HomeAssistant, kind: DeviceKind, data: Mapping[str, Any]) -
             departure=next_time_of_day(str(_get(data, CONF_DEPARTURE)), now),
         )
     if kind is DeviceKind.HEAT_PUMP:
+        running = on_state(hass, data.get(CONF_RUNNING))
+        if running is None:
+            # Without a running sensor the switch Open HEM sets is the operation mode: a
+            # modulating pump switched on at a low limit is "on", whatever its power reads.
+            running = on_state(hass, data.get(CONF_SWITCH))
         return HeatPumpState(
-            running=on_state(hass, data.get(CONF_RUNNING)),
+            running=running,
             power_w=power_w(hass, data.get(CONF_POWER)),
             indoor_c=temperature_c(hass, data.get(CONF_INDOOR_TEMP) or data.get(CONF_CLIMATE)),
             tank_c=temperature_c(hass, data.get(CONF_TANK_TEMP)),
