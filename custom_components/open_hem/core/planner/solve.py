@@ -108,7 +108,13 @@ class Disjunctions:
         return new
 
     def fill_all(
-        self, p: Problem, index: Index, *, only_touched: bool = False, burning: bool = False
+        self,
+        p: Problem,
+        index: Index,
+        *,
+        only_touched: bool = False,
+        burning: bool = False,
+        keep_lazy: bool = False,
     ) -> None:
         """The full model: a binary in every slot where a disjunction could matter.
 
@@ -118,6 +124,7 @@ class Disjunctions:
         rounds stay: a plan is returned only when no slot breaks a disjunction).
         ``burning``: energy-burning splits get every candidate slot too (they broke again
         after their burn slots got binaries: the rung is indifferent to burning there).
+        ``keep_lazy``: every slot of every disjunction, except those that ask to stay lazy.
         """
         # Burning energy (doing both sides at once) pays only in ``index.burn_slots``;
         # elsewhere only the slots already found need a binary.
@@ -125,6 +132,8 @@ class Disjunctions:
         burn[index.burn_slots] = True
         for d, s in zip(index.disjunctions, self.slots, strict=True):
             if only_touched and not (s and (isinstance(d, Split) or d.grow)):
+                continue
+            if keep_lazy and not (isinstance(d, Split) or d.grow):
                 continue
             slots = d.candidates
             if only_touched and isinstance(d, Split) and d.burns_energy and not burning:
@@ -449,8 +458,11 @@ def solve_relaxed(
             )
             if relaxed is not None and dis.add_violations(index, relaxed[: base.ncol]):
                 # the relaxation already shows where other devices need binaries: add them
-                # now rather than after a first (slow) mixed-integer solve
-                dis.fill_all(p, index, only_touched=True)
+                # now rather than after a first (slow) mixed-integer solve; with the
+                # energy-burning slots too, which the first mixed-integer round broke anyway
+                # (loop benchmark, on/off heat pump + dishwasher: 3 MIP rounds -> 2, 0.77 s
+                # -> 0.47 s on the first rung)
+                dis.fill_all(p, index, only_touched=True, burning=True)
                 continue
         h = _new_highs(deadline - time.perf_counter(), mip_rel_gap)
         presolve = (index.mip_presolve if index.integer_cols else None) or dis.mip_presolve(index)
@@ -498,7 +510,14 @@ def solve_relaxed(
             # A mixed-integer round broke disjunctions in new slots: where a rung does not
             # price energy (own production, wishes), burning it costs nothing, and growing
             # slot by slot took one MIP per round (4 instead of 1-2 at 144 slots).
-            dis.fill_all(p, index, only_touched=True, burning=True)
+            if index.integer_cols:
+                dis.fill_all(p, index, only_touched=True, burning=True)
+            else:
+                # Without on/off units the next round starts from the rounded plan: the full
+                # model at once beats growing it (loop benchmark, modulating heat pump +
+                # dishwasher: the first rung's 4 MIP rounds -> 2, with the same binaries
+                # in the end; 1.45 s -> 1.0 s per plan). Lazy disjunctions stay lazy.
+                dis.fill_all(p, index, keep_lazy=True)
         if out.status != "optimal" or time.perf_counter() >= deadline:
             if fallback is None and is_mip:
                 fallback = _repair_incumbent(index, h, lp, x=out.x, stats=stats)
