@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.open_hem.const import DOMAIN
 from custom_components.open_hem.devices.hub import DeviceKind
+from custom_components.open_hem.planner.calendar import VIEW as CALENDAR_VIEW, PlanCalendar
 from custom_components.open_hem.planner.const import Profile
 from custom_components.open_hem.planner.forecasts import BaseLoadForecast
 
@@ -190,6 +192,12 @@ async def test_plan_entities(
         state = hass.states.get(calendar)
         assert state is not None
         assert state.attributes["message"] in summaries
+        # The plan's events were made in the cycle's executor job, the same as on the loop.
+        assert loop.snapshot is not None
+        made = loop.view(CALENDAR_VIEW, loop.snapshot)
+        assert made is not None
+        assert made == PlanCalendar._make(loop.snapshot)
+        assert loop.view(CALENDAR_VIEW, replace(loop.snapshot)) is None
     finally:
         for link in links:
             await link.stop()

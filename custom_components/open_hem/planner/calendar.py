@@ -20,6 +20,8 @@ from .entity import PlanHubEntity
 from .snapshot import PlanSnapshot
 
 PLAN_CALENDAR = CalendarEntityDescription(key="plan", translation_key="plan")
+VIEW = "calendar_events"
+"""The loop's view (made off the event loop) holding a new plan's events."""
 
 WHAT = {
     ("battery", "charge"): "charges",
@@ -44,13 +46,19 @@ class PlanCalendar(PlanHubEntity, CalendarEntity):
 
     _made: tuple[PlanSnapshot, list[CalendarEvent]] | None = None
 
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        # A new plan's events are made in the cycle's executor job, off the event loop.
+        self.async_on_remove(self.loop.async_add_view(VIEW, self._make))
+
     def _events(self) -> list[CalendarEvent]:
         snap = self.loop.snapshot
         if snap is None:
             return []
         # Made once per plan: writing the state alone reads them three times.
         if self._made is None or self._made[0] is not snap:
-            self._made = (snap, self._make(snap))
+            events = self.loop.view(VIEW, snap)
+            self._made = (snap, self._make(snap) if events is None else events)
         return self._made[1]
 
     @staticmethod

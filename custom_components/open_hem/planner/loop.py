@@ -159,6 +159,9 @@ class PlanningLoop:
         self.last_cycle: dict[str, Any] = {}
         self.last_error: str | None = None
         self._listeners: list[Callable[[], None]] = []
+        # What entities derive from each new plan, made in the cycle's executor job.
+        self._view_makers: dict[str, Callable[[PlanSnapshot], Any]] = {}
+        self._views: tuple[PlanSnapshot | None, dict[str, Any]] = (None, {})
         self._lock = asyncio.Lock()
         self._unsub: list[CALLBACK_TYPE] = []
         self._unready_since: dict[str, datetime] = {}
@@ -265,6 +268,24 @@ class PlanningLoop:
                 self._listeners.remove(listener)
 
         return remove
+
+    @callback
+    def async_add_view(self, key: str, make: Callable[[PlanSnapshot], Any]) -> CALLBACK_TYPE:
+        """Make ``make(snapshot)`` for every new plan in the cycle's executor job, off the
+        event loop (``make`` must only read the snapshot); :meth:`view` returns it."""
+        self._view_makers[key] = make
+
+        @callback
+        def remove() -> None:
+            if self._view_makers.get(key) is make:
+                del self._view_makers[key]
+
+        return remove
+
+    def view(self, key: str, snapshot: PlanSnapshot) -> Any | None:
+        """What ``key``'s maker made off the loop for ``snapshot`` (None: not made for it)."""
+        made_for, views = self._views
+        return views.get(key) if made_for is snapshot else None
 
     @callback
     def _notify(self) -> None:
@@ -438,13 +459,14 @@ class PlanningLoop:
         # Off the event loop, in one executor job: the solve, the snapshot and the devices'
         # instruction drafts (all per-slot work over every device).
         t0 = time.perf_counter()
-        result, snapshot, prepared = await self.hass.async_add_executor_job(
+        result, snapshot, prepared, views = await self.hass.async_add_executor_job(
             functools.partial(
                 self._plan_off_loop,
                 problem,
                 # Nothing to control: the plan is the forecast itself (no solver needed).
                 solve=bool(members or fixed_series),
                 sessions=self._sessions(now),
+                makers=dict(self._view_makers),
                 base=base,
                 pv_forecast=pv,
                 members=members,
@@ -470,6 +492,7 @@ class PlanningLoop:
                 self.last_error = "the planner found no plan in time"
                 return
         self.snapshot = snapshot
+        self._views = (snapshot, views)
         self.last_error = None
         self._clear(ISSUE_PLANNER_ERROR)
         self._update_wish_issues(snapshot)
@@ -489,11 +512,18 @@ class PlanningLoop:
         *,
         solve: bool,
         sessions: dict[str, tuple[CemSession, bool]],
+        makers: dict[str, Callable[[PlanSnapshot], Any]],
         **snapshot: Any,
-    ) -> tuple[Plan | None, PlanSnapshot, dict[str, tuple[PowerPlan, PreparedPlan | None]]]:
-        """In the executor (touches no Home Assistant state): the plan, its snapshot, and
+    ) -> tuple[
+        Plan | None,
+        PlanSnapshot,
+        dict[str, tuple[PowerPlan, PreparedPlan | None]],
+        dict[str, Any],
+    ]:
+        """In the executor (touches no Home Assistant state): the plan, its snapshot,
         each instructed device's part with its drafts (``CemSession.prepare_plan``; the
-        session makes them again on the loop if they went stale)."""
+        session makes them again on the loop if they went stale), and the entities' views
+        of the snapshot (:meth:`async_add_view`; one that fails is made on the loop)."""
         result = plan(problem, time_limit_s=PLAN_TIME_LIMIT_S) if solve else None
         snap = self._snapshot(result, problem, **snapshot)
         starts = tuple(snap.slot_starts())
@@ -504,7 +534,13 @@ class PlanningLoop:
                 continue
             power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
             prepared[series.subentry_id] = (power_plan, session.prepare_plan(power_plan))
-        return result, snap, prepared
+        views: dict[str, Any] = {}
+        for key, make in makers.items():
+            try:
+                views[key] = make(snap)
+            except Exception as err:  # the entity makes it on the loop (and fails there)
+                LOGGER.debug("Open HEM could not make the %s view off the loop: %s", key, err)
+        return result, snap, prepared, views
 
     def _members(
         self, now: datetime, starts: list[datetime], horizon: Horizon
