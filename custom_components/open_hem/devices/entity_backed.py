@@ -49,7 +49,15 @@ from ..core.s2.rm import (
 )
 from ..data import OpenHemConfigEntry
 from .const import CONF_CLIMATE, CONF_POWER, CONF_WATER_HEATER, ENTITY_KINDS, UNAVAILABLE_AFTER
-from .entity_io import STATE_KEYS, EntityWriter, available, params_for, power_sign, read_state
+from .entity_io import (
+    READ_CONTROLS,
+    STATE_KEYS,
+    EntityWriter,
+    available,
+    params_for,
+    power_sign,
+    read_state,
+)
 from .hub import ControlledDevice, DeviceKind, DeviceMode
 
 _LOGGER = logging.getLogger(__name__)
@@ -148,7 +156,7 @@ class EntityBackedDevice:
         self._unsubscribe.append(hub.async_add_listener(self._on_hub_change))
         watched = [
             *self.state_entities,
-            *(self.data[k] for k in (CONF_CLIMATE, CONF_WATER_HEATER) if self.data.get(k)),
+            *(self.data[k] for k in READ_CONTROLS.get(self.kind, ()) if self.data.get(k)),
         ]
         self._unsubscribe.append(
             async_track_state_change_event(self.hass, watched, self._on_state_change)

@@ -108,17 +108,17 @@ SERVICE_TIMEOUT_S = 30.0
 STATE_KEYS: dict[DeviceKind, tuple[str, ...]] = {
     DeviceKind.BATTERY: (CONF_SOC, CONF_POWER),
     DeviceKind.EV_CHARGER: (CONF_PLUGGED, CONF_POWER, CONF_CAR_SOC),
-    DeviceKind.HEAT_PUMP: (
-        CONF_POWER,
-        CONF_RUNNING,
-        CONF_SWITCH,
-        CONF_INDOOR_TEMP,
-        CONF_TANK_TEMP,
-    ),
+    DeviceKind.HEAT_PUMP: (CONF_POWER, CONF_RUNNING, CONF_INDOOR_TEMP, CONF_TANK_TEMP),
     DeviceKind.PV_INVERTER: (CONF_POWER,),
     DeviceKind.APPLIANCE: (CONF_RUNNING, CONF_POWER, CONF_READY),
 }
-"""The entities whose states describe each kind (those configured are watched)."""
+"""The entities whose states describe each kind (those configured are watched; a device
+whose every one of them is unavailable has stopped answering)."""
+READ_CONTROLS: dict[DeviceKind, tuple[str, ...]] = {
+    DeviceKind.HEAT_PUMP: (CONF_SWITCH, CONF_CLIMATE, CONF_WATER_HEATER),
+}
+"""Control entities that are also read (watched, but no sign of the device answering): a
+heat pump's switch is its operation mode; its thermostats hold the owner's setpoints."""
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:

@@ -135,6 +135,50 @@ async def test_frbc_battery_session_follows_the_plan_and_revokes_on_a_new_plan()
         await wait_for(lambda: session.closed)
 
 
+async def test_a_new_plan_revokes_and_sends_only_the_instructions_that_changed() -> None:
+    """Instructions the new plan repeats (same time, mode and factor) stay with the RM."""
+    battery = Battery(fill=50.0)
+    rm_type = BatteryRm(battery)
+    async with cem_server(config=fast_config()) as server:
+        rm = await start_rm(server.url, [rm_type])
+        try:
+            session = await server.session()
+            await wait_for(lambda: session.control is not None and session.control.ready)
+            starts = _slots(6)
+            first = PowerPlan(starts, timedelta(minutes=15), (0.0, 3000.0, 0.0, -2000.0, 0.0, 0.0))
+            sent = await session.apply_plan(first)
+            assert len(sent) == 4  # charge, idle, discharge, idle
+            await wait_for(lambda: len(rm_type.instructions) == 4)
+            # Only the last hour changes: the discharge becomes a charge at the end.
+            second = PowerPlan(
+                starts, timedelta(minutes=15), (0.0, 3000.0, 0.0, -2000.0, 0.0, 1000.0)
+            )
+            sent2 = await session.apply_plan(second)
+            assert len(sent2) == 1
+            await wait_for(lambda: len(rm_type.instructions) == 5)
+            new = rm_type.instructions[4]
+            assert (new.execution_time, str(new.operation_mode)) == (starts[5], battery.charge)
+            assert rm_type.revoked == []
+            # The discharge moves a slot earlier: its instruction and the idle after it are
+            # replaced; the first charge and idle stay.
+            third = PowerPlan(
+                starts, timedelta(minutes=15), (0.0, 3000.0, -2000.0, 0.0, 0.0, 1000.0)
+            )
+            sent3 = await session.apply_plan(third)
+            assert len(sent3) == 2
+            await wait_for(lambda: len(rm_type.revoked) == 3)
+            assert sorted(rm_type.revoked) == sorted([sent[1], sent[2], sent[3]])
+            live = [i for i in session.instructions.values() if not i.final]
+            assert [(i.execution_time, i.key[-2:]) for i in live] == [
+                (starts[1], (str(battery.charge), 0.6)),
+                (starts[5], (str(battery.charge), 0.2)),
+                (starts[2], (str(battery.discharge), 0.6)),
+                (starts[3], (str(battery.idle), 0.0)),
+            ]
+        finally:
+            await rm.stop()
+
+
 async def test_ombc_heat_pump_session_keeps_min_run_time() -> None:
     hp = OnOffHeatPump()
     rm_type = HeatPumpRm(hp)

@@ -860,14 +860,27 @@ class CemSession:
             and not r.final
             and r.execution_time >= ctx.earliest
         ]
-        if not force and sorted(map(_key_str, (r.key for r in future))) == sorted(
-            map(_key_str, (d.key for d in drafts))
-        ):
-            return []
+        if force:
+            revoke, send = future, drafts
+        else:
+            # Only what changed: an instruction says the whole state from its execution time
+            # on, so one the new plan repeats (same time, mode, factor) stays as it is.
+            wanted = {_key_str(d.key) for d in drafts}
+            kept: set[str] = set()
+            revoke = []
+            for record in future:
+                key = _key_str(record.key)
+                if key in wanted and key not in kept:
+                    kept.add(key)
+                else:
+                    revoke.append(record)
+            send = [d for d in drafts if _key_str(d.key) not in kept]
+            if not revoke and not send:
+                return []
         _LOGGER.debug(
-            "S2: %s: revoking %d, sending %d instructions", reason, len(future), len(drafts)
+            "S2: %s: revoking %d, sending %d instructions", reason, len(revoke), len(send)
         )
-        for record in future:
+        for record in revoke:
             record.status = "REVOKE_SENT"
             if not await self._send_tracked(
                 gen_s2.RevokeObject(
@@ -878,7 +891,7 @@ class CemSession:
             ):
                 return []
         sent: list[str] = []
-        for draft in drafts:
+        for draft in send:
             if not await self._send_instruction(draft):
                 break
             sent.append(draft.instruction_id)
