@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from open_hem_core.planner import EVCharger
 from open_hem_core.s2 import PowerPlan
@@ -74,6 +75,33 @@ async def test_ev_frbc_then_pebc() -> None:
     await rm.refresh()
     await rig.settle()
     assert rm._energy_window is None
+
+
+async def test_no_messages_of_a_control_type_no_longer_offered() -> None:
+    """Between new details and the CEM's new selection the RM sends nothing of the old type."""
+    rig = Rig()
+    rm = EVChargerRM("Car", EVParams(), **rig.kwargs())
+    departure = T0 + timedelta(hours=2)
+    rm.state = EVState(plugged_in=True, power_w=0.0, car_soc_pct=50.0, departure=departure)
+    link = await connect(rig, rm)
+    assert link.session.active_control_type.value == "FILL_RATE_BASED_CONTROL"
+    sent: list[str] = []
+    send = rm._send
+
+    async def recording(message: dict[str, Any]) -> None:
+        sent.append(message["message_type"])
+        await send(message)
+
+    rm._send = recording  # type: ignore[method-assign]
+    rm.state = EVState(plugged_in=True, power_w=4200.0, car_soc_pct=None, departure=departure)
+    await rm.refresh()  # new details: PEBC only
+    rm.state = EVState(plugged_in=True, power_w=4300.0, car_soc_pct=None, departure=departure)
+    await rm.refresh()  # before the CEM has selected again
+    await rig.settle()
+    assert link.session.active_control_type.value == "POWER_ENVELOPE_BASED_CONTROL"
+    assert sent[0] == "ResourceManagerDetails"
+    assert not [t for t in sent if t.startswith("FRBC.")], sent
+    assert "PEBC.PowerConstraints" in sent
 
 
 async def test_ev_without_departure_and_bad_instructions() -> None:

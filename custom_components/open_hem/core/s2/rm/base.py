@@ -291,6 +291,9 @@ class ResourceManager(ABC):
     async def _send_details(self) -> None:
         self._offered = self.control_types()
         self._sent.clear()
+        if self.control_type not in (None, NOT_CONTROLABLE, *self._offered):
+            # No longer offered: nothing of it is sent until the CEM selects again.
+            self.control_type = None
         await self._send(
             {
                 "message_type": "ResourceManagerDetails",
