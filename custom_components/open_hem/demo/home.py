@@ -63,6 +63,9 @@ class DemoHome:
         self.heat_pump = SimHeatPump()
         self.pv = SimPV()
         self.dishwasher = SimDishwasher()
+        # The native S2 battery's cells: its own RM drives them (idle at first); the meter
+        # sees them like every other device.
+        self.s2_battery = SimBattery(name="s2_battery", mode=BatteryMode.IDLE)
         self.sim = SimHome(
             start,
             pv=self.pv,
@@ -70,9 +73,8 @@ class DemoHome:
             ev=self.ev,
             heat_pump=self.heat_pump,
             dishwasher=self.dishwasher,
+            more_batteries=(self.s2_battery,),
         )
-        # The native S2 battery's cells: apart from the SimHome (its RM drives it), idle at first.
-        self.s2_battery = SimBattery(name="s2_battery", mode=BatteryMode.IDLE)
         self.energy_kwh: dict[str, float] = dict.fromkeys(ENERGY_KEYS, 0.0)
         self.steps = 0
         self._listeners: list[Callable[[], None]] = []
@@ -188,7 +190,6 @@ class DemoHome:
         while behind > 1e-6:
             dt_s = min(MAX_STEP_S, behind)
             sim.step(dt_s)
-            self.s2_battery.step(dt_s, 0.0)
             self._count(dt_s)
             behind -= dt_s
         self.steps += 1

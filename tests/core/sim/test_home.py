@@ -13,8 +13,10 @@ from open_hem_core.sim import (
     TARIFF_LOW,
     TARIFF_NORMAL,
     BaseLoad,
+    BatteryMode,
     GasUse,
     MeterTotals,
+    SimBattery,
     SimHome,
     Weather,
     clear_sky_irradiance,
@@ -76,6 +78,30 @@ def test_self_consumption_keeps_the_meter_near_zero_on_a_sunny_day() -> None:
         zero += meter.net_w == 0
     assert zero > 100
     assert home.battery.soc > 0.3
+
+
+def test_a_battery_driven_from_outside_is_on_the_meter() -> None:
+    """A second battery (the demo's native S2 one) charging at 2 kW: the meter and its phase
+    see it, and the first battery's self-consumption works against it."""
+    start = datetime(2026, 1, 9, 3, tzinfo=AMS)  # a winter night: no sun
+    outside = SimBattery(name="s2_battery", mode=BatteryMode.IDLE)
+    home = SimHome(start, seed=4, more_batteries=(outside,))
+    idle = home.step(60)
+    outside.set_power(2000.0)
+    charging = home.step(60)
+    assert home.last.devices["s2_battery"] == 2000.0
+    assert charging.net_w == pytest.approx(home.last.base_load_w + 2000.0)
+    assert charging.net_w - idle.net_w == pytest.approx(2000.0, abs=300.0)
+    assert sum(charging.phase_w) == pytest.approx(charging.net_w)
+    assert outside.soc > 0.5
+    # With a self-consuming battery too, that one discharges to cover the second's charging.
+    first = SimBattery(soc=0.9)
+    outside = SimBattery(name="s2_battery", mode=BatteryMode.IDLE)
+    home = SimHome(start, seed=4, battery=first, more_batteries=(outside,))
+    outside.set_power(2000.0)
+    meter = home.step(60)
+    assert first.power_w < -2000.0
+    assert meter.net_w == 0.0
 
 
 def test_telegram_parses_with_the_core_parser_and_its_crc_is_valid() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,9 +56,13 @@ class SimHome:
         ev: SimEVCharger | None = None,
         heat_pump: SimHeatPump | None = None,
         dishwasher: SimDishwasher | None = None,
+        more_batteries: Sequence[SimBattery] = (),
         totals: MeterTotals | None = None,
     ) -> None:
-        """A home at ``start`` (tz-aware) in ``timezone``, with the devices given."""
+        """A home at ``start`` (tz-aware) in ``timezone``, with the devices given.
+
+        ``more_batteries`` are driven from outside (e.g. by their own S2 resource manager):
+        the meter sees them, and ``battery``'s self-consumption works against them too."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         self.seed = seed
@@ -68,6 +73,7 @@ class SimHome:
         self.gas = GasUse(seed, timezone, showers_per_day)
         self.pv, self.battery, self.ev = pv, battery, ev
         self.heat_pump, self.dishwasher = heat_pump, dishwasher
+        self.more_batteries = tuple(more_batteries)
         self.totals = totals if totals is not None else MeterTotals()
         self.meter_id = f"E00SIMHOME{seed % 10**7:07d}"
         self.gas_meter_id = f"G00SIMHOME{seed % 10**7:07d}"
@@ -99,7 +105,7 @@ class SimHome:
     def device_list(self) -> list[SimPV | SimBattery | SimEVCharger | SimHeatPump | SimDishwasher]:
         """The devices the home has."""
         devices = (self.pv, self.ev, self.heat_pump, self.dishwasher, self.battery)
-        return [device for device in devices if device is not None]
+        return [device for device in devices if device is not None] + list(self.more_batteries)
 
     def step(self, dt_s: float) -> MeterView:
         """Move ``dt_s`` seconds on (the powers are held over the step) and show the meter."""
@@ -121,6 +127,8 @@ class SimHome:
             powers[self.heat_pump.name] = self.heat_pump.step(dt_s, outdoor, irradiance)
         if self.dishwasher is not None:
             powers[self.dishwasher.name] = self.dishwasher.step(t0, t1)
+        for extra in self.more_batteries:
+            powers[extra.name] = extra.step(dt_s, base + sum(powers.values()))
         rest = base + sum(powers.values())
         if self.battery is not None:
             powers[self.battery.name] = self.battery.step(dt_s, rest)
