@@ -29,6 +29,7 @@ from ..core.sim import (
     SimHome,
     SimPV,
 )
+from ..listeners import Listeners
 from .const import (
     MAX_CATCH_UP_S,
     MAX_STEP_S,
@@ -77,7 +78,7 @@ class DemoHome:
         )
         self.energy_kwh: dict[str, float] = dict.fromkeys(ENERGY_KEYS, 0.0)
         self.steps = 0
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._saved_at = start
@@ -164,14 +165,12 @@ class DemoHome:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call ``listener`` after every step and every command."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     @callback
     def async_changed(self) -> None:
         """Tell the listeners (entities, meter server) that the home changed."""
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     @callback
     def _async_tick(self, now: datetime) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from homeassistant.core import CALLBACK_TYPE, callback
 
 from ..core.s2.session import CemSession, ControlType
+from ..listeners import Listeners
 
 
 class DeviceKind(StrEnum):
@@ -89,7 +90,7 @@ class DeviceHub:
     """The registry of set-up devices, with change listeners (``entry.runtime_data.devices``)."""
 
     _devices: dict[str, ControlledDevice] = field(default_factory=dict)
-    _listeners: list[Callable[[], None]] = field(default_factory=list)
+    _listeners: Listeners[[]] = field(default_factory=Listeners)
 
     def __iter__(self) -> Iterator[ControlledDevice]:
         """The devices, in the order they were added."""
@@ -120,17 +121,9 @@ class DeviceHub:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call ``listener`` when a device is added, removed, or its model, mode or link changes."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     @callback
     def notify(self) -> None:
         """Tell the listeners that something changed (devices call this)."""
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()

@@ -35,6 +35,7 @@ from ..core.p1 import (
     TotalGuard,
 )
 from ..data import OpenHemConfigEntry
+from ..listeners import Listeners
 from .const import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,
@@ -80,7 +81,7 @@ class P1Coordinator:
         self.connected = False
         self.guard = TotalGuard()
         self._averager = PowerAverager(POWER_FIELDS)
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._retry: CALLBACK_TYPE | None = None
         # The source kind is decided here, once.
@@ -151,8 +152,7 @@ class P1Coordinator:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call ``listener`` after every update and every change of connection state."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     # --- incoming data -------------------------------------------------------------------------
 
@@ -291,8 +291,7 @@ class P1Coordinator:
         self._notify()
 
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     # --- connection state ----------------------------------------------------------------------
 

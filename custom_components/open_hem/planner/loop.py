@@ -59,6 +59,7 @@ from ..core.s2 import CemSession, PowerPlan
 from ..core.s2.session import PreparedPlan
 from ..data import OpenHemConfigEntry
 from ..devices.hub import ControlledDevice, DeviceMode
+from ..listeners import Listeners
 from .const import (
     CONF_PROFILE,
     FALLBACK_PRICE_EUR,
@@ -158,7 +159,7 @@ class PlanningLoop:
         self.cycles = 0
         self.last_cycle: dict[str, Any] = {}
         self.last_error: str | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         # What entities derive from each new plan, made in the cycle's executor job.
         self._view_makers: dict[str, Callable[[PlanSnapshot], Any]] = {}
         self._views: tuple[PlanSnapshot | None, dict[str, Any]] = (None, {})
@@ -260,14 +261,7 @@ class PlanningLoop:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call ``listener`` after every cycle and every change of wishes or limits."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     @callback
     def async_add_view(self, key: str, make: Callable[[PlanSnapshot], Any]) -> CALLBACK_TYPE:
@@ -289,8 +283,7 @@ class PlanningLoop:
 
     @callback
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     # -- triggers ------------------------------------------------------------------------
 

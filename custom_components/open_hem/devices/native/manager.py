@@ -33,6 +33,7 @@ from ...const import DOMAIN
 from ...core.s2 import CemSession, EventKind, SessionConfig, SessionEvent, SessionState
 from ...core.s2.transport import run_session
 from ...data import OpenHemConfigEntry
+from ...listeners import Listeners
 from ..hub import ControlledDevice, DeviceHub, DeviceKind
 from .const import (
     CLOSE_WAIT_S,
@@ -124,7 +125,7 @@ class S2Device:
         self.stats = ConnectionStats()
         self.removed = False
         self._remember = remember
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
         self._serving: set[asyncio.Task[Any]] = set()
 
     # -- state ---------------------------------------------------------------------------
@@ -144,13 +145,11 @@ class S2Device:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener()`` on every change; returns the function that removes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     @callback
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     # -- the session ---------------------------------------------------------------------
 
@@ -319,7 +318,7 @@ class S2Devices:
         self.devices: dict[str, S2Device] = {}
         self.refused = 0
         self.connect: S2Connect | None = None
-        self._added_listeners: list[Callable[[S2Device], None]] = []
+        self._added_listeners: Listeners[[S2Device]] = Listeners()
         self._others = _others(entry)
         for subentry in entry.subentries.values():
             if subentry.subentry_type == SUBENTRY_S2_DEVICE:
@@ -343,8 +342,7 @@ class S2Devices:
     @callback
     def async_on_device_added(self, listener: Callable[[S2Device], None]) -> Callable[[], None]:
         """Call ``listener(device)`` for each device added later (platforms add entities)."""
-        self._added_listeners.append(listener)
-        return lambda: self._added_listeners.remove(listener)
+        return self._added_listeners.add(listener)
 
     @callback
     def _remember(self, device: S2Device, option: str) -> None:
@@ -389,8 +387,7 @@ class S2Devices:
             existing = self.devices.get(subentry_id)
             if existing is None:
                 added = self._add(subentry)
-                for listener in list(self._added_listeners):
-                    listener(added)
+                self._added_listeners.notify(added)
             else:
                 await existing.async_apply_preference(preferred_control_type(subentry))
         return True

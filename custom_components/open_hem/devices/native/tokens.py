@@ -19,6 +19,7 @@ from homeassistant.helpers.singleton import singleton
 from homeassistant.helpers.storage import Store
 
 from ...core.s2.connect.crypto import hash_token, same_token
+from ...listeners import Listeners
 from .const import DATA_S2_TOKENS, STORAGE_KEY_TOKENS, STORAGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class DeviceTokens:
             hass, STORAGE_VERSION, STORAGE_KEY_TOKENS, private=True, atomic_writes=True
         )
         self._hashes: dict[str, str] = {}
-        self._listeners: list[RevokeListener] = []
+        self._listeners: Listeners[[str]] = Listeners()
 
     async def async_load(self) -> None:
         """Read the stored hashes; an unreadable file refuses every device (fail closed)."""
@@ -100,12 +101,10 @@ class DeviceTokens:
     @callback
     def async_add_listener(self, listener: RevokeListener) -> Callable[[], None]:
         """Call ``listener(node_id)`` when a node's token is revoked or replaced."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     def _notify(self, node_id: str) -> None:
-        for listener in list(self._listeners):
-            listener(node_id)
+        self._listeners.notify(node_id)
 
 
 @singleton(DATA_S2_TOKENS, async_=True)
