@@ -7,6 +7,7 @@ from dataclasses import replace
 import itertools
 import json
 from pathlib import Path
+import time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
@@ -28,7 +29,11 @@ from open_hem_core.planner import (
     plan,
     profile_from_minutes,
     scenario_from_dict,
+    solve as solve_module,
 )
+from open_hem_core.planner.devices.shiftable import ShiftableLoadModel
+from open_hem_core.planner.model import build
+from open_hem_core.planner.solve import RunStats, solve_lp
 
 from .builders import hourly
 from .test_properties import check_hard_constraints
@@ -383,3 +388,80 @@ def test_shiftable_plans_equal_brute_force_over_every_start(p: Problem) -> None:
     assert _close(v["cost"], cost)
     full = plan(p, full_binaries=True)
     assert _close(full.figures.rung_values["cost"], cost)
+
+
+def test_the_relaxation_keeps_parts_in_order_too() -> None:
+    """Two 1 kW, 1 h parts back to back; cheap slots 0, 2 and 4. A single row "start - end in
+    [0, pause]" lets the relaxation run half of each part at 0 and 2 (and 0 and 4), for 0.2
+    EUR; every whole run costs 1.0 EUR. The time-indexed rows hold the relaxation to that."""
+    parts = (ProfilePart(((1000.0,),)), ProfilePart(((1000.0,),)))
+    p = _problem(ShiftableLoad("washer", parts), prices=[0.1, 0.9, 0.1, 0.9, 0.1])
+    base, index = build(p)
+    deadline = time.perf_counter() + 10
+    cost = base.objective("cost")
+    relaxed = solve_lp(base, index, cost, fixed_rows=[], deadline=deadline, stats=RunStats())
+    assert relaxed.x is not None
+    assert float(base.objective("cost") @ relaxed.x) == pytest.approx(1.0, abs=1e-6)
+    r = plan(p)
+    check_shiftable(p, r)
+    assert r.cost.energy_eur == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_run_spread_by_the_relaxation_is_placed_whole_without_a_mixed_integer_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Equal prices in slots 1 and 3 tie two placements: the relaxation may take half of each;
+    one of the runs the solver tries from it (``candidate_patterns``) costs the same, so the
+    plan is proven optimal without binaries."""
+    load = ShiftableLoad.constant("dishwasher", 2000.0, 2)
+    p = _problem(load, prices=[0.5, 0.1, 0.1, 0.1, 0.1, 0.5])
+    mips: list[bool] = []
+    run = solve_module._run
+
+    def counting(h: object, is_mip: bool, stats: RunStats) -> object:
+        mips.append(is_mip)
+        return run(h, is_mip, stats)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve_module, "_run", counting)
+    r = plan(p)
+    check_shiftable(p, r)
+    assert r.cost.energy_eur == pytest.approx(0.4, abs=1e-9)
+    assert not any(mips)
+    assert r.figures.binaries == 0
+
+
+def test_candidate_runs_follow_the_relaxations_first_part_starts() -> None:
+    parts = (
+        ProfilePart(((1000.0,), (500.0, 500.0))),
+        ProfilePart(((800.0,),), max_pause_before_slots=1),
+    )
+    p = _problem(ShiftableLoad("washer", parts), prices=[0.2] * 8)
+    _, index = build(p)
+    (model,) = [m for m in index.built if m.name == "washer"]
+    assert isinstance(model, ShiftableLoadModel)
+    x = np.zeros(max(int(blk.cols.max()) for blk in model.blocks) + 1)
+    first = {
+        (blk.alternative, int(s)): int(c)
+        for blk in model.blocks
+        if blk.part == 0
+        for c, s in zip(blk.cols, blk.starts, strict=True)
+    }
+    second = {
+        int(s): int(c)
+        for blk in model.blocks
+        if blk.part == 1
+        for c, s in zip(blk.cols, blk.starts, strict=True)
+    }
+    x[first[(0, 2)]] = 600.0  # alternative 0 at slot 2 (ends at 3), the larger share
+    x[first[(1, 4)]] = 400.0  # alternative 1 at slot 4 (ends at 6)
+    x[second[3]] = 300.0
+    x[second[4]] = 700.0  # too late after slot 3 plus a pause of 1? no: 4 <= 3 + 1
+    x[second[6]] = 400.0
+    runs = model.candidate_patterns(x)
+    assert len(runs) == 2
+    chosen = [set(np.flatnonzero(values).tolist()) for _, values in runs]
+    cols = runs[0][0]
+    picked = [{int(cols[i]) for i in c} for c in chosen]
+    assert picked[0] == {first[(0, 2)], second[4]}  # the largest share that follows slot 3
+    assert picked[1] == {first[(1, 4)], second[6]}  # only slot 6 follows the end at 6
+    assert model.start_pattern(x) is not None

@@ -257,8 +257,15 @@ class DeviceModel[S: DeviceSpec](ABC):
         return ()
 
     def start_pattern(self, x: FloatArray) -> tuple[IntArray, FloatArray] | None:
-        """Values of its integer columns for a feasible start near the relaxed ``x``."""
+        """Values of its on/off columns (integer columns, or columns that are 0 or full) for
+        a feasible start near the relaxed ``x``; the solver fixes them and solves the LP."""
         return None
+
+    def candidate_patterns(self, x: FloatArray) -> Sequence[tuple[IntArray, FloatArray]]:
+        """Patterns to try, best guess first (the solver keeps the one with the cheapest
+        LP); by default just :meth:`start_pattern`."""
+        pattern = self.start_pattern(x)
+        return [] if pattern is None else [pattern]
 
     def warm_pattern(
         self, x: FloatArray, previous: Sequence[FloatArray]

@@ -359,16 +359,65 @@ def _repair_incumbent(
     return _repair(index, h, lp, x=out.x, stats=stats)
 
 
+def _patterned(
+    index: Index,
+    h: highspy.Highs,
+    x: FloatArray,
+    *,
+    deadline: float,
+    stats: RunStats,
+    hints: dict[str, list[FloatArray]] | None = None,
+) -> Outcome | None:
+    """The LP with every device's on/off pattern near the relaxed ``x`` fixed (``h``'s
+    bounds stay so): each device's first candidate, then its others one device at a time,
+    keeping the best. None if no device has a pattern or the LP fails."""
+    candidates: dict[str, list[tuple[IntArray, FloatArray]]] = {}
+    for dev in index.built:
+        if hints and dev.name in hints:
+            found = [dev.warm_pattern(x, hints[dev.name])]
+        else:
+            found = list(dev.candidate_patterns(x))
+        kept = [c for c in found if c is not None]
+        if kept:
+            candidates[dev.name] = kept
+
+    def fix(pattern: tuple[IntArray, FloatArray]) -> None:
+        cols, values = pattern
+        h.changeColsBounds(len(cols), cols.astype(np.int32), values, values)
+
+    if not candidates:
+        return None
+    for options in candidates.values():
+        fix(options[0])
+    best = _run(h, False, stats)
+    if best.x is None or best.status != "optimal":
+        return None
+    for options in candidates.values():
+        chosen = options[0]
+        for other in options[1:]:
+            if time.perf_counter() >= deadline:
+                break
+            fix(other)
+            out = _run(h, False, stats)
+            if out.x is not None and out.status == "optimal" and out.objective < best.objective:
+                best, chosen = out, other
+        fix(chosen)
+    return best
+
+
 def _on_off_start(
     index: Index,
     lp: highspy.HighsLp,
     *,
     deadline: float,
     stats: RunStats,
+    mip_rel_gap: float,
     hints: dict[str, list[FloatArray]] | None = None,
 ) -> tuple[Outcome | None, FloatArray | None]:
     """A feasible plan to start on/off units from: the LP relaxation, each device's on/off
-    pattern near it (``start_pattern``), then the LP with that pattern fixed.
+    pattern near it (:func:`_patterned`), then the LP with that pattern fixed. A plan that
+    breaks no disjunction within the gap of the relaxation's bound is optimal as it is
+    (status "optimal"); otherwise it is rounded (:func:`_repair`) into a start.
 
     Returns that plan (or None) and the relaxation's solution."""
     integrality = lp.integrality_
@@ -379,26 +428,24 @@ def _on_off_start(
     out = _run(h, False, stats)
     if out.x is None or out.status != "optimal":
         return None, None
-    relaxed = out.x
-    cols: list[IntArray] = []
-    values: list[FloatArray] = []
-    for dev in index.built:
-        if hints and dev.name in hints:
-            pattern = dev.warm_pattern(out.x, hints[dev.name])
-        else:
-            pattern = dev.start_pattern(out.x)
-        if pattern is not None:
-            cols.append(pattern[0])
-            values.append(pattern[1])
-    if not cols:
+    relaxed, bound = out.x, out.objective
+    fixed = _patterned(index, h, relaxed, deadline=deadline, stats=stats, hints=hints)
+    if fixed is None or fixed.x is None:
         return None, relaxed
-    idx = np.concatenate(cols).astype(np.int32)
-    val = np.concatenate(values)
-    h.changeColsBounds(len(idx), idx, val, val)
-    out = _run(h, False, stats)
-    if out.x is None or out.status != "optimal":
-        return None, relaxed
-    return _repair(index, h, lp, x=out.x, stats=stats), relaxed
+    if _proven(index, lp, fixed, bound, mip_rel_gap):
+        return fixed, relaxed
+    return _repair(index, h, lp, x=fixed.x, stats=stats), relaxed
+
+
+def _proven(
+    index: Index, lp: highspy.HighsLp, out: Outcome, bound: float, mip_rel_gap: float
+) -> bool:
+    """Whether ``out`` breaks no disjunction and lies within the MIP gap of ``bound`` (a
+    relaxation's objective): then no mixed-integer solve could do better."""
+    assert out.x is not None
+    if _violations(index, out.x, np.asarray(lp.col_upper_)):
+        return False
+    return out.objective <= bound + mip_rel_gap * max(abs(bound), 1e-9)
 
 
 def _consistent(lp: highspy.HighsLp, out: Outcome) -> bool:
@@ -454,8 +501,10 @@ def solve_relaxed(
         is_mip = bool(lp.integrality_)
         if is_mip and fallback is None and index.integer_cols:
             fallback, relaxed = _on_off_start(
-                index, lp, deadline=deadline, stats=stats, hints=hints
+                index, lp, deadline=deadline, stats=stats, mip_rel_gap=mip_rel_gap, hints=hints
             )
+            if fallback is not None and fallback.x is not None and fallback.status == "optimal":
+                return Outcome(fallback.x[: base.ncol], "optimal", fallback.objective)
             if relaxed is not None and dis.add_violations(index, relaxed[: base.ncol]):
                 # the relaxation already shows where other devices need binaries: add them
                 # now rather than after a first (slow) mixed-integer solve; with the
@@ -522,6 +571,17 @@ def solve_relaxed(
             if fallback is None and is_mip:
                 fallback = _repair_incumbent(index, h, lp, x=out.x, stats=stats)
             return give_up()
+        if not is_mip and fallback is None:
+            # each device's pattern near the relaxation (a shiftable run placed whole): often
+            # within the gap of the relaxation's bound, else a start for the MIP
+            fixed = _patterned(index, h, out.x, deadline=deadline, stats=stats, hints=hints)
+            if fixed is not None and fixed.x is not None:
+                if _proven(index, lp, fixed, out.objective, mip_rel_gap):
+                    return Outcome(fixed.x[: base.ncol], "optimal", fixed.objective)
+                fallback = _repair(index, h, lp, x=fixed.x, stats=stats)
+                every = np.arange(lp.num_col_, dtype=np.int32)
+                h.changeColsBounds(lp.num_col_, every, lp.col_lower_, lp.col_upper_)
+                _run(h, False, stats)  # back at the relaxation's optimum for the dive
         if not is_mip:
             dived = _dive(
                 index=index,
@@ -542,6 +602,71 @@ def solve_relaxed(
         rounds += 1
         if rounds == MAX_ROUNDS:
             dis.fill_all(p, index)
+
+
+def solve_lp(
+    base: BaseModel,
+    index: Index,
+    cost: FloatArray,
+    *,
+    fixed_rows: list[tuple[FloatArray, float]],
+    deadline: float,
+    stats: RunStats,
+) -> Outcome:
+    """The LP relaxation without any disjunction: a lower bound for ``cost``."""
+    t0 = time.perf_counter()
+    lp = to_highs_lp(base, index, Extras(), cost, fixed_rows)
+    lp.integrality_ = []
+    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
+    h.passModel(lp)
+    stats.build_s += time.perf_counter() - t0
+    return _run(h, False, stats)
+
+
+def solve_keeping_integers(
+    base: BaseModel,
+    index: Index,
+    *,
+    x: FloatArray,
+    cost: FloatArray,
+    fixed_rows: list[tuple[FloatArray, float]],
+    deadline: float,
+    stats: RunStats,
+) -> Outcome:
+    """Minimise ``cost`` over the plans that keep ``x``'s on/off decisions (its integer
+    columns fixed), as LPs: the tie-break's solve. ``x`` is optimal for every rung above
+    (``fixed_rows``) and so is whatever this returns, so proving the tie-break itself optimal
+    over every on/off pattern (a mixed-integer solve of ~0.5 s at 144 slots) buys nothing but
+    a different pick among equally good plans. Disjunctions the LP breaks are rounded
+    (:func:`_dive`, then :func:`_repair`); if that fails, ``x`` itself is returned."""
+    t0 = time.perf_counter()
+    lp = to_highs_lp(base, index, Extras(), cost, fixed_rows)
+    lp.integrality_ = []
+    if index.integer_cols:
+        cols = np.concatenate(index.integer_cols)
+        lower = np.array(lp.col_lower_, dtype=np.float64)
+        upper = np.array(lp.col_upper_, dtype=np.float64)
+        lower[cols] = upper[cols] = np.round(x[cols])
+        lp.col_lower_, lp.col_upper_ = lower, upper
+    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
+    h.passModel(lp)
+    stats.build_s += time.perf_counter() - t0
+    kept = Outcome(x, "optimal", float(np.dot(np.asarray(lp.col_cost_), x)))
+    out = _run(h, False, stats)
+    if out.x is None or out.status != "optimal":
+        return kept
+    found = _dive(
+        index=index,
+        h=h,
+        lp=lp,
+        first=out,
+        stats=stats,
+        mip_rel_gap=MIP_REL_GAP,
+        deadline=deadline,
+    ) or _repair(index, h, lp, x=out.x, stats=stats)
+    if found is None or found.x is None or found.objective > kept.objective:
+        return kept
+    return Outcome(found.x, "optimal", found.objective)
 
 
 def _n_int(index: Index) -> int:

@@ -15,10 +15,10 @@ can after it and is reported in ``Plan.unmet``.
 Model. One start column per (part, alternative, feasible start slot), scaled to
 ``[0, START_SCALE]`` (``START_SCALE`` = started); each part's columns sum to ``START_SCALE``
 (exactly one start); its power per slot is the profile shifted to the chosen start. In the
-relaxation a start may be split over several slots; each part's alternatives are
-:class:`~..device.SemiContinuous` disjunctions with minimum ``START_SCALE`` (0 or started),
+relaxation a start may be split over several slots; the run's start columns are one
+:class:`~..device.SemiContinuous` disjunction with minimum ``START_SCALE`` (0 or started),
 so the solver adds start binaries only when the relaxation splits a start, and then for every
-start of that part (one mixed-integer solve beats several rounds). Where the relaxation
+start of the run (one mixed-integer solve beats several rounds). Where the relaxation
 already places each run in one piece (the cost is linear in the start, so it often does), no
 binary is needed at all.
 """
@@ -34,6 +34,7 @@ import numpy as np
 
 from ..builder import Builder, IntArray
 from ..device import (
+    TOL_W,
     BalanceTerms,
     BaselineState,
     DeviceModel,
@@ -52,6 +53,8 @@ START_SCALE = 1000.0
 within 1e-3 of its bounds (``device.TOL_W``): on this scale a start is split by at most 1e-6,
 so a profile's power is off by at most a millionth."""
 _INF = math.inf
+MAX_CANDIDATES = 6
+"""Whole runs the solver tries as a start (one LP each; see ``candidate_patterns``)."""
 
 
 def _alternative(owner: str, values: Sequence[float]) -> tuple[float, ...]:
@@ -249,6 +252,49 @@ def _place(load: ShiftableLoad, choice: Sequence[tuple[int, int]], n: int) -> Fl
     return power
 
 
+def _cumulative(b: Builder, times: IntArray, cols: IntArray, first: int, last: int) -> IntArray:
+    """Columns ``c[t - first] = sum of x[cols] whose time is <= t``, for ``t`` in
+    ``[first, last]`` (every time must lie in that window)."""
+    span = last - first + 1
+    c = b.cols(span, 0.0, START_SCALE)
+    at = times - first
+    order = np.argsort(at, kind="stable")
+    counts = np.bincount(at, minlength=span)
+    # row t: c[t] - c[t-1] - (the x that happen at t) = 0
+    lengths = 1 + (np.arange(span) > 0) + counts
+    own = [np.array([c[0]])] + [np.array([c[t], c[t - 1]]) for t in range(1, span)]
+    signs = [np.array([1.0])] + [np.array([1.0, -1.0])] * (span - 1)
+    happen = np.split(cols[order], np.cumsum(counts)[:-1])
+    row_cols = np.concatenate([np.r_[o, h] for o, h in zip(own, happen, strict=True)])
+    row_vals = np.concatenate(
+        [np.r_[sg, -np.ones(len(h))] for sg, h in zip(signs, happen, strict=True)]
+    )
+    b.sparse_rows(lengths, row_cols, row_vals, 0.0, 0.0)
+    return c
+
+
+def _precedence(b: Builder, prev: list[_Block], own: list[_Block], max_pause: int) -> None:
+    """The previous part's end <= this part's start <= that end + ``max_pause``, in the
+    time-indexed form: for every slot boundary ``t``, "this part started by t" implies "the
+    previous one ended by t", and "the previous one ended by t" implies "this one started by
+    t + max_pause". Whole runs satisfy it exactly as the single row ``start - end in [0,
+    pause]`` would; a relaxation does too, while that one row let it split both parts over
+    many slots with the right average (an appliance's mixed-integer solve took seconds)."""
+    starts = np.concatenate([blk.starts for blk in own])
+    started = np.concatenate([blk.cols for blk in own])
+    ends = np.concatenate([blk.starts + len(blk.profile) for blk in prev])
+    ended = np.concatenate([blk.cols for blk in prev])
+    first = int(min(starts.min(), ends.min()))
+    last = int(max(starts.max(), ends.max()))
+    s = _cumulative(b, starts, started, first, last)
+    e = _cumulative(b, ends, ended, first, last)
+    b.rows([s, e], [1.0, -1.0], -_INF, 0.0)  # started by t -> ended by t
+    if max_pause + 1 <= len(s) - 1:
+        k = len(s) - max_pause
+        # ended by t -> started by t + pause (beyond the window everything has started)
+        b.rows([e[:k], s[max_pause:]], [1.0, -1.0], -_INF, 0.0)
+
+
 class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
     """Start columns per (part, alternative, slot), its power per slot, and the hours it ends
     after its wished end (WISHES rung)."""
@@ -286,19 +332,7 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
                 cols = np.concatenate([blk.cols for blk in own])
                 b.row(cols, np.ones(len(cols)), START_SCALE, START_SCALE)
             if p:
-                # the previous part's end <= this part's start <= that end + the pause
-                prev = by_part[p - 1]
-                b.row(
-                    np.concatenate([*(blk.cols for blk in own), *(blk.cols for blk in prev)]),
-                    np.concatenate(
-                        [
-                            *(blk.starts.astype(np.float64) for blk in own),
-                            *(-(blk.starts + len(blk.profile)).astype(np.float64) for blk in prev),
-                        ]
-                    ),
-                    0.0,
-                    load.parts[p].max_pause_before_slots * START_SCALE,
-                )
+                _precedence(b, by_part[p - 1], own, load.parts[p].max_pause_before_slots)
         # power[t] = sum of the profiles at their starts, one row per slot a run can reach
         t_idx: list[IntArray] = []
         c_idx: list[IntArray] = []
@@ -335,22 +369,80 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
             b.row(np.r_[late_c, late], np.r_[np.concatenate(late_by), -1.0], -_INF, 0.0)
             b.objective(Rung.WISHES, late, ctx.dt_h)
         self.power, self.late, self.blocks = power, late, blocks
-        self._disjunctions = tuple(
-            SemiContinuous(
-                blk.cols,
-                START_SCALE,
-                candidates=np.arange(len(blk.cols), dtype=np.int64),
-                # a start placed beside other on/off rules (an EV's minimum power) shifts
-                # what rounding them costs: round one at a time (solve._round_greedy)
-                round_greedily=True,
+        # One disjunction for the whole run: a mixed-integer solve that places one part
+        # whole tends to split the next (its start hangs on the previous part's end) or
+        # another alternative, so binaries for one block alone cost a second solve.
+        free = [blk.cols for blk in blocks if blk.part not in fixed]
+        self._disjunctions = ()
+        if free:
+            cols = np.concatenate(free)
+            self._disjunctions = (
+                SemiContinuous(
+                    cols,
+                    START_SCALE,
+                    candidates=np.arange(len(cols), dtype=np.int64),
+                    # a start placed beside other on/off rules (an EV's minimum power)
+                    # shifts what rounding them costs: round one at a time
+                    # (solve._round_greedy)
+                    round_greedily=True,
+                ),
             )
-            for blk in blocks
-            if blk.part not in fixed
-        )
         return [(power, -1.0)]
 
     def disjunctions(self) -> Sequence[Disjunction]:
         return self._disjunctions
+
+    def start_pattern(self, x: FloatArray) -> tuple[IntArray, FloatArray] | None:
+        found = self.candidate_patterns(x)
+        return found[0] if found else None
+
+    def candidate_patterns(self, x: FloatArray) -> list[tuple[IntArray, FloatArray]]:
+        """Whole runs near the relaxed ``x``: one per start of the first part that ``x``
+        uses (largest share first, at most ``MAX_CANDIDATES``), each later part at its start
+        with the largest share among those that follow the chosen end (within its pause).
+        A relaxation that spreads a run mixes a few such runs, and the one it leans on most
+        need not be the cheapest."""
+        if not self._disjunctions:
+            return []
+        cols = np.concatenate([blk.cols for blk in self.blocks])
+        firsts = [
+            (float(x[c]), int(c), int(s) + len(blk.profile))
+            for blk in self.blocks
+            if blk.part == 0
+            for c, s in zip(blk.cols, blk.starts, strict=True)
+            if x[c] > TOL_W
+        ]
+        firsts.sort(key=lambda f: -f[0])
+        found: list[tuple[IntArray, FloatArray]] = []
+        for _, col, end in firsts[:MAX_CANDIDATES]:
+            chosen = self._follow(x, [col], end)
+            if chosen is not None:
+                found.append((cols, np.where(np.isin(cols, chosen), START_SCALE, 0.0)))
+        return found
+
+    def _follow(self, x: FloatArray, chosen: list[int], end: int) -> list[int] | None:
+        """``chosen`` extended part by part after the first (None: no start fits)."""
+        parts = self.spec.parts
+        for p in range(1, len(parts)):
+            best: tuple[float, int, int] | None = None  # share, column, end
+            for blk in self.blocks:
+                if blk.part != p:
+                    continue
+                ok = (blk.starts >= end) & (blk.starts <= end + parts[p].max_pause_before_slots)
+                if not ok.any():
+                    continue
+                i = int(np.flatnonzero(ok)[np.argmax(x[blk.cols][ok])])
+                if best is None or x[blk.cols[i]] > best[0]:
+                    best = (
+                        float(x[blk.cols[i]]),
+                        int(blk.cols[i]),
+                        int(blk.starts[i]) + len(blk.profile),
+                    )
+            if best is None:
+                return None
+            chosen.append(best[1])
+            end = best[2]
+        return chosen
 
     def choose(self, x: FloatArray) -> list[tuple[int, int]]:
         """(alternative, start) per part: the start with the largest share in ``x``."""
