@@ -14,11 +14,12 @@ can after it and is reported in ``Plan.unmet``.
 
 Model. One start column per (part, alternative, feasible start slot), scaled to
 ``[0, START_SCALE]`` (``START_SCALE`` = started); each part's columns sum to ``START_SCALE``
-(exactly one start); its power per slot is the profile shifted to the chosen start. In the
-relaxation a start may be split over several slots; the run's start columns are one
-:class:`~..device.SemiContinuous` disjunction with minimum ``START_SCALE`` (0 or started),
+(exactly one start); its power per slot is the profile shifted to the chosen start; parts
+follow each other in time-indexed form (``_precedence``), far tighter than one row. In the
+relaxation a start may be split over several slots; each part's alternatives are
+:class:`~..device.SemiContinuous` disjunctions with minimum ``START_SCALE`` (0 or started),
 so the solver adds start binaries only when the relaxation splits a start, and then for every
-start of the run (one mixed-integer solve beats several rounds). Where the relaxation
+start of that part (one mixed-integer solve beats several rounds). Where the relaxation
 already places each run in one piece (the cost is linear in the start, so it often does), no
 binary is needed at all.
 """
@@ -369,24 +370,18 @@ class ShiftableLoadModel(DeviceModel[ShiftableLoad]):
             b.row(np.r_[late_c, late], np.r_[np.concatenate(late_by), -1.0], -_INF, 0.0)
             b.objective(Rung.WISHES, late, ctx.dt_h)
         self.power, self.late, self.blocks = power, late, blocks
-        # One disjunction for the whole run: a mixed-integer solve that places one part
-        # whole tends to split the next (its start hangs on the previous part's end) or
-        # another alternative, so binaries for one block alone cost a second solve.
-        free = [blk.cols for blk in blocks if blk.part not in fixed]
-        self._disjunctions = ()
-        if free:
-            cols = np.concatenate(free)
-            self._disjunctions = (
-                SemiContinuous(
-                    cols,
-                    START_SCALE,
-                    candidates=np.arange(len(cols), dtype=np.int64),
-                    # a start placed beside other on/off rules (an EV's minimum power)
-                    # shifts what rounding them costs: round one at a time
-                    # (solve._round_greedy)
-                    round_greedily=True,
-                ),
+        self._disjunctions = tuple(
+            SemiContinuous(
+                blk.cols,
+                START_SCALE,
+                candidates=np.arange(len(blk.cols), dtype=np.int64),
+                # a start placed beside other on/off rules (an EV's minimum power) shifts
+                # what rounding them costs: round one at a time (solve._round_greedy)
+                round_greedily=True,
             )
+            for blk in blocks
+            if blk.part not in fixed
+        )
         return [(power, -1.0)]
 
     def disjunctions(self) -> Sequence[Disjunction]:
