@@ -33,7 +33,7 @@ from open_hem_core.planner import (
 )
 from open_hem_core.planner.devices.shiftable import ShiftableLoadModel
 from open_hem_core.planner.model import build
-from open_hem_core.planner.solve import RunStats, solve_lp
+from open_hem_core.planner.solve import RelaxedLp, RunStats
 
 from .builders import hourly
 from .test_properties import check_hard_constraints
@@ -399,7 +399,8 @@ def test_the_relaxation_keeps_parts_in_order_too() -> None:
     base, index = build(p)
     deadline = time.perf_counter() + 10
     cost = base.objective("cost")
-    relaxed = solve_lp(base, index, cost, fixed_rows=[], deadline=deadline, stats=RunStats())
+    lp = RelaxedLp(base, index, cost, fixed_rows=[], deadline=deadline, stats=RunStats())
+    relaxed = lp.solve()
     assert relaxed.x is not None
     assert float(base.objective("cost") @ relaxed.x) == pytest.approx(1.0, abs=1e-6)
     r = plan(p)

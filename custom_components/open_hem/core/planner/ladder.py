@@ -50,9 +50,9 @@ from .solve import (
     MIP_REL_GAP,
     Disjunctions,
     Outcome,
+    RelaxedLp,
     RunStats,
     solve_keeping_integers,
-    solve_lp,
     solve_relaxed,
 )
 
@@ -123,13 +123,10 @@ def _relaxation_bounds(
     its rungs in turn (what no plan can beat), and that LP solution. Like the ladder itself:
     a slack rung met in the weighted relaxation is 0 without another LP; one that is not
     gets an LP of its own (a car that cannot be full in time)."""
-    trial = replace(base, col_upper=base.col_upper.copy())
-    rows = list(fixed)
+    lp = RelaxedLp(base, index, weighted(pre), fixed_rows=fixed, deadline=deadline, stats=stats)
     bounds: dict[str, float] = {}
     keys = list(pre)
-    relaxed = solve_lp(
-        trial, index, weighted(keys), fixed_rows=rows, deadline=deadline, stats=stats
-    )
+    relaxed = lp.solve()
     while relaxed.x is not None:
         key = keys.pop(0)
         value = float(raw[key] @ relaxed.x)
@@ -138,18 +135,16 @@ def _relaxation_bounds(
             return bounds, relaxed.x
         if value <= _ZERO:
             bounds[key] = 0.0
-            trial.col_upper[np.flatnonzero(raw[key])] = 0.0
+            lp.zero(np.flatnonzero(raw[key]))
             continue
-        alone = solve_lp(
-            trial, index, _scaled(raw[key]), fixed_rows=rows, deadline=deadline, stats=stats
-        )
+        lp.set_cost(_scaled(raw[key]))
+        alone = lp.solve()
         if alone.x is None:
             return None
         bounds[key] = float(raw[key] @ alone.x)
-        rows.append(_fix_row(raw[key], bounds[key], tolerance))
-        relaxed = solve_lp(
-            trial, index, weighted(keys), fixed_rows=rows, deadline=deadline, stats=stats
-        )
+        lp.add_row(_fix_row(raw[key], bounds[key], tolerance))
+        lp.set_cost(weighted(keys))
+        relaxed = lp.solve()
     return None
 
 

@@ -652,23 +652,46 @@ def solve_relaxed(
             dis.fill_all(p, index)
 
 
-def solve_lp(
-    base: BaseModel,
-    index: Index,
-    cost: FloatArray,
-    *,
-    fixed_rows: list[tuple[FloatArray, float]],
-    deadline: float,
-    stats: RunStats,
-) -> Outcome:
-    """The LP relaxation without any disjunction: a lower bound for ``cost``."""
-    t0 = time.perf_counter()
-    lp = to_highs_lp(base, index, Extras(), cost, fixed_rows)
-    lp.integrality_ = []
-    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
-    h.passModel(lp)
-    stats.build_s += time.perf_counter() - t0
-    return _run(h, False, stats)
+class RelaxedLp:
+    """One LP relaxation (no disjunctions) solved again, warm, as its objective changes and
+    rungs are fixed: the lexicographic bounds of a ladder prefix in a few simplex passes
+    instead of a cold LP each."""
+
+    def __init__(
+        self,
+        base: BaseModel,
+        index: Index,
+        cost: FloatArray,
+        *,
+        fixed_rows: list[tuple[FloatArray, float]],
+        deadline: float,
+        stats: RunStats,
+    ) -> None:
+        t0 = time.perf_counter()
+        lp = to_highs_lp(base, index, Extras(), cost, fixed_rows)
+        lp.integrality_ = []
+        self.ncol = base.ncol
+        self.stats = stats
+        self.h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
+        self.h.passModel(lp)
+        stats.build_s += time.perf_counter() - t0
+
+    def solve(self) -> Outcome:
+        return _run(self.h, False, self.stats)
+
+    def set_cost(self, cost: FloatArray) -> None:
+        self.h.changeColsCost(self.ncol, np.arange(self.ncol, dtype=np.int32), cost)
+
+    def zero(self, cols: IntArray) -> None:
+        """Hold ``cols`` at 0 (a met slack rung)."""
+        zeros = np.zeros(len(cols))
+        self.h.changeColsBounds(len(cols), cols.astype(np.int32), zeros, zeros)
+
+    def add_row(self, row: tuple[FloatArray, float]) -> None:
+        """``coef @ x <= bound`` (a rung fixed at its optimum)."""
+        coef, bound = row
+        nz = np.flatnonzero(coef).astype(np.int32)
+        self.h.addRow(-highspy.kHighsInf, bound, len(nz), nz, coef[nz])
 
 
 def solve_keeping_integers(
@@ -686,7 +709,7 @@ def solve_keeping_integers(
     (``fixed_rows``) and so is whatever this returns, so proving the tie-break itself optimal
     over every on/off pattern (a mixed-integer solve of ~0.5 s at 144 slots) buys nothing but
     a different pick among equally good plans. Disjunctions the LP breaks are rounded
-    (:func:`_dive`, then :func:`_repair`); if that fails, ``x`` itself is returned."""
+    (:func:`_repair`: a pick, not a search); if that fails, ``x`` itself is returned."""
     t0 = time.perf_counter()
     lp = to_highs_lp(base, index, Extras(), cost, fixed_rows)
     lp.integrality_ = []
@@ -703,15 +726,7 @@ def solve_keeping_integers(
     out = _run(h, False, stats)
     if out.x is None or out.status != "optimal":
         return kept
-    found = _dive(
-        index=index,
-        h=h,
-        lp=lp,
-        first=out,
-        stats=stats,
-        mip_rel_gap=MIP_REL_GAP,
-        deadline=deadline,
-    ) or _repair(index, h, lp, x=out.x, stats=stats)
+    found = _repair(index, h, lp, x=out.x, stats=stats)
     if found is None or found.x is None or found.objective > kept.objective:
         return kept
     return Outcome(found.x, "optimal", found.objective)
