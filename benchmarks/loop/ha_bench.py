@@ -5,7 +5,7 @@ writes its figures to the JSON file named in ``OPEN_HEM_BENCH_OUT``. Not part of
 
 Five devices (battery FRBC, EV FRBC, on/off heat pump OMBC, PV PEBC, dishwasher PPBC) are
 s2-python RMs linked in memory to real CemSessions in the hub; prices cover 36 h of quarter
-hours from now. One cycle is
+hours from now (the clock starts at ``OPEN_HEM_BENCH_AT`` and ticks). One cycle is
 ``PlanningLoop.async_replan``: inputs, device models, ``plan()`` in the executor, snapshot,
 instructions to every device, store and entity updates. Every event-loop callback that runs
 during the cycle is timed (asyncio ``Handle._run`` wrapped): their sum is the time the cycle
@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Iterator
 import contextlib
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 import os
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import event as event_helper
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -51,7 +52,11 @@ CYCLES = int(os.environ.get("OPEN_HEM_BENCH_CYCLES", "7"))
 HEAT_PUMP = os.environ.get("OPEN_HEM_BENCH_HEAT_PUMP", "on_off")
 """``on_off``: the OMBC model (2 kW, 30 min run, 15 min pause); ``modulating``: 0-2 kW."""
 PROFILE = os.environ.get("OPEN_HEM_BENCH_PROFILE", "grid_aware")
+AT = os.environ.get("OPEN_HEM_BENCH_AT", "2026-04-15T12:00:00+02:00")
+"""The clock at the start (it runs on from there): prices, solar and the dishwasher's window
+follow the time of day, so a run at another hour plans another problem."""
 HORIZON = timedelta(hours=36)
+ASYNCIO_DEBUG = os.environ.get("OPEN_HEM_BENCH_ASYNCIO_DEBUG") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -80,8 +85,46 @@ def callback_timer() -> Iterator[list[float]]:
         asyncio.events.Handle._run = original  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def clock_at(start: str) -> Iterator[None]:
+    """Home Assistant's clock (``dt_util.utcnow`` / ``now``, ``time.time`` and the timers'
+    copies of them) moved to ``start``, running on in real time. Not freezegun: its
+    fake clock slows every time call and added ~4 ms to the cycle's own event-loop time."""
+    real_utcnow, real_time = dt_util.utcnow, time.time
+    offset = datetime.fromisoformat(start) - real_utcnow()
+    seconds = offset.total_seconds()
+
+    def utcnow() -> datetime:
+        return real_utcnow() + offset
+
+    def now(time_zone: Any = None) -> datetime:
+        # from UTC: adding the offset to local wall time would miss a DST change
+        return utcnow().astimezone(time_zone or dt_util.get_default_time_zone())
+
+    def timestamp() -> float:
+        return real_time() + seconds
+
+    with (
+        patch.object(dt_util, "utcnow", utcnow),
+        patch.object(dt_util, "now", now),
+        patch.object(time, "time", timestamp),
+        # the timers' own references, bound when Home Assistant imported them
+        patch.object(event_helper, "time_tracker_utcnow", utcnow),
+        patch.object(event_helper, "time_tracker_timestamp", timestamp),
+    ):
+        yield
+
+
 async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> None:
     """Cycles of the loop with four devices over 36 h of 15-minute slots."""
+    with clock_at(AT):
+        await _bench(hass, aioclient_mock)
+
+
+async def _bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> None:
+    # The test harness runs asyncio in debug mode (every callback and future records its
+    # stack); Home Assistant in production does not. OPEN_HEM_BENCH_ASYNCIO_DEBUG=1 keeps it.
+    hass.loop.set_debug(ASYNCIO_DEBUG)
     await hass.config.async_set_time_zone("Europe/Amsterdam")
     hass.config.country = "NL"
     today = dt_util.now().date()
@@ -115,11 +158,13 @@ async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -
         loop.async_set_profile(Profile(PROFILE))
         await loop.async_replan("warm-up")
         await hass.async_block_till_done()
-        walls, busy, longest, solves, own = [], [], [], [], []
+        walls, busy, longest, solves, own, cpu = [], [], [], [], [], []
         for _ in range(CYCLES):
             with callback_timer() as durations:
                 start = time.perf_counter()
+                cpu_start = time.thread_time()  # the event loop's thread only
                 await loop.async_replan("bench")
+                cpu.append(time.thread_time() - cpu_start)
                 walls.append(time.perf_counter() - start)
             # The cycle's own callbacks; the executor's solve is not on the loop.
             busy.append(sum(durations))
@@ -137,6 +182,8 @@ async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -
         "devices": [kind.value for _, kind, _, _ in devices],
         "heat_pump": HEAT_PUMP,
         "profile": PROFILE,
+        "at": AT,
+        "asyncio_debug": ASYNCIO_DEBUG,
         "slots": snap.slots,
         "status": snap.status.value,
         "solver": snap.solver,
@@ -147,6 +194,8 @@ async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -
         "cycle_on_loop_ms_median": round(statistics.median(own) * 1e3, 3),
         "cycle_on_loop_ms_max": round(max(own) * 1e3, 3),
         "loop_busy_ms_median": round(statistics.median(busy) * 1e3, 3),
+        "loop_cpu_ms_median": round(statistics.median(cpu) * 1e3, 3),
+        "loop_cpu_ms_max": round(max(cpu) * 1e3, 3),
         "loop_busy_ms_max": round(max(busy) * 1e3, 3),
         "longest_callback_ms_median": round(statistics.median(longest) * 1e3, 3),
         "longest_callback_ms_max": round(max(longest) * 1e3, 3),
