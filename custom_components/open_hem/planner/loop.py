@@ -48,6 +48,7 @@ from ..core.planner import (
     GridConnection,
     HeatPump,
     Horizon,
+    Ladder,
     Plan,
     Problem,
     PVInverter,
@@ -438,7 +439,10 @@ class PlanningLoop:
         pv = self.forecasts.pv(starts)
         base = self._corrected_base(self.forecasts.base_load(starts), pv, members, now)
         outdoor = self.forecasts.outdoor(starts)
-        problem = self._problem(
+        # Built in the executor (numpy arrays, validation); what it reads of the loop's
+        # state is read here.
+        make_problem = functools.partial(
+            build_problem,
             horizon,
             imp=imp,
             exp=exp,
@@ -446,16 +450,19 @@ class PlanningLoop:
             fixed=fixed,
             outdoor=outdoor,
             pv=pv,
-            members=members,
+            models=[m.model for m in members],
+            fuse=float(self.entry.runtime_data.connection_limit_w),
+            limits=list(self.grid_limits),
+            ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
         )
 
-        # Off the event loop, in one executor job: the solve, the snapshot and the devices'
-        # instruction drafts (all per-slot work over every device).
+        # Off the event loop, in one executor job: the problem, the solve, the snapshot and
+        # the devices' instruction drafts (all per-slot work over every device).
         t0 = time.perf_counter()
         result, snapshot, prepared, views = await self.hass.async_add_executor_job(
             functools.partial(
                 self._plan_off_loop,
-                problem,
+                make_problem,
                 # Nothing to control: the plan is the forecast itself (no solver needed).
                 solve=bool(members or fixed_series),
                 sessions=self._sessions(now),
@@ -501,7 +508,7 @@ class PlanningLoop:
 
     def _plan_off_loop(
         self,
-        problem: Problem,
+        make_problem: Callable[[], Problem],
         *,
         solve: bool,
         sessions: dict[str, tuple[CemSession, bool]],
@@ -517,6 +524,7 @@ class PlanningLoop:
         each instructed device's part with its drafts (``CemSession.prepare_plan``; the
         session makes them again on the loop if they went stale), and the entities' views
         of the snapshot (:meth:`async_add_view`; one that fails is made on the loop)."""
+        problem = make_problem()
         result = plan(problem, time_limit_s=PLAN_TIME_LIMIT_S) if solve else None
         snap = self._snapshot(result, problem, **snapshot)
         starts = tuple(snap.slot_starts())
@@ -608,49 +616,6 @@ class PlanningLoop:
             max(0.0, b + delta * math.exp(-i / 4.0)) if i < CORRECTION_SLOTS else b
             for i, b in enumerate(base)
         ]
-
-    def _problem(
-        self,
-        horizon: Horizon,
-        *,
-        imp: list[float],
-        exp: list[float],
-        base: list[float],
-        fixed: list[float],
-        outdoor: list[float],
-        pv: list[float],
-        members: list[_Member],
-    ) -> Problem:
-        fuse = float(self.entry.runtime_data.connection_limit_w)
-        imp_lim, exp_lim = limit_arrays(self.grid_limits, horizon.times_utc(), fuse)
-        models = [m.model for m in members]
-        pvs = pv_models(models, pv, SOLAR)
-        load = [b + f for b, f in zip(base, fixed, strict=True)]
-        # A device held at a negative power (a battery told to discharge) feeds in: the
-        # planner takes only loads >= 0, so what exceeds the load is fixed generation.
-        if any(v < 0 for v in load):
-            held = [max(0.0, -v) for v in load]
-            load = [max(0.0, v) for v in load]
-            pvs.append(PVInverter(HELD, forecast_w=held, curtailable=False))  # type: ignore[arg-type]
-        return Problem(
-            horizon=horizon,
-            import_price=imp,
-            export_price=exp,
-            base_load_w=load,
-            outdoor_temp_c=outdoor,
-            grid=GridConnection(
-                fuse_import_w=fuse,
-                fuse_export_w=fuse,
-                import_limit_w=imp_lim,
-                export_limit_w=exp_lim,
-            ),
-            batteries=tuple(m for m in models if isinstance(m, Battery)),
-            evs=tuple(m for m in models if isinstance(m, EVCharger)),
-            heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
-            pv=tuple(pvs),
-            devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
-            ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
-        )
 
     def _snapshot(
         self,
@@ -867,3 +832,48 @@ class PlanningLoop:
                 "solver": snap.solver,
             },
         }
+
+
+def build_problem(
+    horizon: Horizon,
+    *,
+    imp: list[float],
+    exp: list[float],
+    base: list[float],
+    fixed: list[float],
+    outdoor: list[float],
+    pv: list[float],
+    models: list[Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad],
+    fuse: float,
+    limits: list[GridLimit],
+    ladder: Ladder,
+) -> Problem:
+    """The planner's problem from the cycle's inputs (pure: runs in the executor)."""
+    imp_lim, exp_lim = limit_arrays(limits, horizon.times_utc(), fuse)
+    pvs = pv_models(models, pv, SOLAR)
+    load = [b + f for b, f in zip(base, fixed, strict=True)]
+    # A device held at a negative power (a battery told to discharge) feeds in: the
+    # planner takes only loads >= 0, so what exceeds the load is fixed generation.
+    if any(v < 0 for v in load):
+        held = [max(0.0, -v) for v in load]
+        load = [max(0.0, v) for v in load]
+        pvs.append(PVInverter(HELD, forecast_w=held, curtailable=False))  # type: ignore[arg-type]
+    return Problem(
+        horizon=horizon,
+        import_price=imp,
+        export_price=exp,
+        base_load_w=load,
+        outdoor_temp_c=outdoor,
+        grid=GridConnection(
+            fuse_import_w=fuse,
+            fuse_export_w=fuse,
+            import_limit_w=imp_lim,
+            export_limit_w=exp_lim,
+        ),
+        batteries=tuple(m for m in models if isinstance(m, Battery)),
+        evs=tuple(m for m in models if isinstance(m, EVCharger)),
+        heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
+        pv=tuple(pvs),
+        devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
+        ladder=ladder,
+    )
