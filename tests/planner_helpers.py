@@ -324,7 +324,8 @@ def _pv_model(session: CemSession, name: str) -> Callable[..., Any]:
             return None
         forecast = []
         for t in slot_start:
-            hour = dt_util.as_local(t).hour + dt_util.as_local(t).minute / 60
+            local = dt_util.as_local(t)
+            hour = local.hour + local.minute / 60
             forecast.append(max(0.0, 2500.0 * (1 - abs(hour - 13.0) / 5.0)))
         return control.pv_inverter(name, forecast)
 
