@@ -459,10 +459,13 @@ def test_candidate_runs_follow_the_relaxations_first_part_starts() -> None:
     x[second[4]] = 700.0  # too late after slot 3 plus a pause of 1? no: 4 <= 3 + 1
     x[second[6]] = 400.0
     runs = model.candidate_patterns(x)
-    assert len(runs) == 2
     chosen = [set(np.flatnonzero(values).tolist()) for _, values in runs]
     cols = runs[0][0]
     picked = [{int(cols[i]) for i in c} for c in chosen]
     assert picked[0] == {first[(0, 2)], second[4]}  # the largest share that follows slot 3
     assert picked[1] == {first[(1, 4)], second[6]}  # only slot 6 follows the end at 6
+    # then the starts beside the used ones, nearest to the larger share first
+    assert picked[2] == {first[(0, 3)], second[4]}
+    assert {first[(0, 1)], second[3]} in picked
+    assert len(runs) == len({frozenset(c) for c in picked}) <= 12
     assert model.start_pattern(x) is not None
