@@ -268,7 +268,7 @@ def test_scenario_loads_get_unique_names_and_are_validated() -> None:
 
 @st.composite
 def shiftable_problems(draw: st.DrawFn) -> Problem:
-    n = draw(st.integers(3, 7))
+    n = draw(st.integers(4, 7))  # a run needs up to 4 slots (2 parts of 2)
     step = draw(st.sampled_from([15, 60]))
     prices = st.lists(st.sampled_from([-0.05, 0.0, 0.05, 0.1, 0.2, 0.3, 0.45]), min_size=n,
                       max_size=n)  # fmt: skip
