@@ -7,15 +7,21 @@ dropped except in the slots listed in :class:`Extras`. When the
 relaxation's solution satisfies every disjunction anyway it is feasible for the true model,
 hence optimal for it (within the MIP gap). Otherwise, in order:
 
-1. a depth-first LP dive (warm-started bound changes) rounds the broken disjunctions; a plan
+1. each device's pattern near the relaxation (``DeviceModel.candidate_patterns``: an on/off
+   unit's run/pause pattern, an appliance's whole runs) is fixed and the LP solved
+   (:func:`_patterned`); a plan that then breaks no disjunction within the MIP gap of the
+   relaxation's bound is optimal as it is, else it is the rounded start below;
+2. a depth-first LP dive (warm-started bound changes) rounds the broken disjunctions; a plan
    it finds within ``DIVE_REL_GAP`` of the relaxation's bound is proven optimal;
-2. else the devices concerned get binaries (in the slots where they can matter) and the
-   now mixed-integer relaxation is solved, started from a rounded feasible plan; this
-   repeats if other slots break, and after ``MAX_ROUNDS`` every slot gets one (the full
-   model). The rounded plan is what a time limit returns when nothing better was found.
+3. else the devices concerned get binaries (in the slots where they can matter) and the
+   now mixed-integer relaxation is solved, started from a rounded feasible plan; a round
+   whose plan still breaks a disjunction elsewhere is first settled by the patterns against
+   its own bound (:func:`_settle`), else this repeats, and after ``MAX_ROUNDS`` every slot
+   gets one (the full model). The rounded plan is what a time limit returns when nothing
+   better was found.
 
 On/off units (a device's integer columns, e.g. a heat pump with minimum run and pause times)
-always carry binaries; they start from the device's ``start_pattern`` of the LP relaxation.
+always carry binaries; they start from their pattern (step 1, ``_on_off_start``).
 Nothing here names a device kind: it sees columns, disjunctions and hooks (``device.py``).
 
 Import and export at once is never needed where the import price is at least the export
