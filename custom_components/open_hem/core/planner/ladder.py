@@ -177,11 +177,15 @@ def lexicographic(
     weights = _weights(p)
     fixed: list[tuple[FloatArray, float]] = []
 
-    def weighted(keys: list[str]) -> FloatArray:
-        total = np.zeros(base.ncol)
+    def combined(keys: list[str]) -> FloatArray:
+        """The rungs' weighted sum, the last one unweighted."""
+        total = raw[keys[-1]].copy()
         for key in keys[:-1]:
             total += raw[key] * weights[key]
-        return _scaled(total + raw[keys[-1]])
+        return total
+
+    def weighted(keys: list[str]) -> FloatArray:
+        return _scaled(combined(keys))
 
     def fix(key: str, value: float) -> None:
         fixed.append(_fix_row(raw[key], value, p.ladder.tolerance))
@@ -229,9 +233,8 @@ def lexicographic(
             return None
         bounds, relaxed = found
         keys = [*pre, Rung.COST.value]
-        total = sum((raw[k] * weights[k] for k in keys[:-1]), np.zeros(base.ncol))
         # the cost's own MIP gap, as a share of the merged objective
-        whole = abs(float((total + raw[keys[-1]]) @ relaxed))
+        whole = abs(float(combined(keys) @ relaxed))
         last = abs(float(raw[keys[-1]] @ relaxed))
         share = min(1.0, last / whole) if whole > 0 else 1.0
         out = solve(weighted(keys), gap=max(MIP_REL_GAP * share, MIN_REL_GAP))

@@ -372,6 +372,16 @@ def _repair_incumbent(
     return _repair(index, h, lp, x=out.x, stats=stats)
 
 
+def _as_lp(lp: highspy.HighsLp, deadline: float) -> highspy.Highs:
+    """A HiGHS holding ``lp`` without its integrality (its LP relaxation); ``lp`` keeps it."""
+    integrality = lp.integrality_
+    lp.integrality_ = []
+    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
+    h.passModel(lp)
+    lp.integrality_ = integrality
+    return h
+
+
 def _patterned(
     index: Index,
     h: highspy.Highs,
@@ -433,11 +443,7 @@ def _on_off_start(
     (status "optimal"); otherwise it is rounded (:func:`_repair`) into a start.
 
     Returns that plan (or None) and the relaxation's solution."""
-    integrality = lp.integrality_
-    lp.integrality_ = []
-    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
-    h.passModel(lp)
-    lp.integrality_ = integrality
+    h = _as_lp(lp, deadline)
     out = _run(h, False, stats)
     if out.x is None or out.status != "optimal":
         return None, None
@@ -464,12 +470,8 @@ def _settle(
     binary (a run split over slots): its integer decisions kept and each device's pattern
     near it fixed, as an LP. Optimal if it breaks nothing within the gap of the round's
     ``bound`` (the round is a relaxation of the true model); None if not."""
-    integrality = lp.integrality_
-    kinds = np.array([int(v) for v in integrality])
-    lp.integrality_ = []
-    h = _new_highs(deadline - time.perf_counter(), MIP_REL_GAP)
-    h.passModel(lp)
-    lp.integrality_ = integrality
+    h = _as_lp(lp, deadline)
+    kinds = np.array([int(v) for v in lp.integrality_])
     ints = np.flatnonzero(kinds != 0).astype(np.int32)
     values = np.round(x[ints])
     h.changeColsBounds(len(ints), ints, values, values)

@@ -291,8 +291,8 @@ def _precedence(b: Builder, prev: list[_Block], own: list[_Block], max_pause: in
     s = _cumulative(b, starts, started, first, last)
     e = _cumulative(b, ends, ended, first, last)
     b.rows([s, e], [1.0, -1.0], -_INF, 0.0)  # started by t -> ended by t
-    if max_pause + 1 <= len(s) - 1:
-        k = len(s) - max_pause
+    k = len(s) - max_pause
+    if k > 1:  # at k = 1 the one row is "ended by the window's start -> started by its end"
         # ended by t -> started by t + pause (beyond the window everything has started)
         b.rows([e[:k], s[max_pause:]], [1.0, -1.0], -_INF, 0.0)
 
