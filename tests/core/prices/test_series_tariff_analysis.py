@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from open_hem_core.prices.analysis import (
@@ -129,6 +130,41 @@ def test_stats_and_windows() -> None:
     # A gap makes windows over it impossible.
     gappy = PriceSeries({k: v for k, v in series.prices.items() if k != T0 + SLOT * 5})
     assert best_window(gappy, T0, 1) == T0 + timedelta(hours=3)
+
+
+def _window_by_brute_force(
+    series: PriceSeries, now: datetime, hours: int, cheapest: bool
+) -> datetime | None:
+    """Every window looked up slot by slot (the definition best_window must keep)."""
+    best: tuple[float, datetime] | None = None
+    for start in (s for s in series.prices if s >= slot_start(now)):
+        window = [series.prices.get(start + SLOT * i) for i in range(hours * 4)]
+        if any(price is None for price in window):
+            continue
+        total = sum(price for price in window if price is not None)
+        score = total if cheapest else -total
+        if best is None or score < best[0]:
+            best = (score, start)
+    return None if best is None else best[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    # few distinct prices so that ties are common
+    prices=st.lists(st.sampled_from([0.1, 0.2, 0.3]), max_size=60),
+    gaps=st.sets(st.integers(0, 59), max_size=3),
+    offset=st.integers(0, 45),
+    hours=st.integers(1, 3),
+    cheapest=st.booleans(),
+)
+def test_best_window_is_the_earliest_best_window(
+    prices: list[float], gaps: set[int], offset: int, hours: int, cheapest: bool
+) -> None:
+    """Over gaps and ties: the same window as looking at every start in turn."""
+    series = PriceSeries({T0 + SLOT * i: p for i, p in enumerate(prices) if i not in gaps})
+    now = T0 + timedelta(minutes=offset * 5)
+    expected = _window_by_brute_force(series, now, hours, cheapest)
+    assert best_window(series, now, hours, cheapest=cheapest) == expected
 
 
 def test_price_levels() -> None:

@@ -49,17 +49,30 @@ def best_window(
     the earliest window. None when fewer than hours of prices lie ahead.
     """
     length = hours * 4
-    starts = [start for start in series.prices if start >= slot_start(now)]
     best: tuple[float, datetime] | None = None
-    for start in starts:
-        window = [series.prices.get(start + SLOT * i) for i in range(length)]
-        if any(price is None for price in window):
-            continue
-        total = sum(price for price in window if price is not None)
-        score = total if cheapest else -total
-        if best is None or score < best[0]:
-            best = (score, start)
+    # Runs of consecutive known slots, so no window is looked up slot by slot (a price
+    # entity reads this every quarter hour on the event loop).
+    for first, prices in _runs(series, slot_start(now)):
+        for i in range(len(prices) - length + 1):
+            total = sum(prices[i : i + length])
+            score = total if cheapest else -total
+            if best is None or score < best[0]:
+                best = (score, first + SLOT * i)
     return None if best is None else best[1]
+
+
+def _runs(series: PriceSeries, start: datetime) -> list[tuple[datetime, list[float]]]:
+    """The known slots from start on, as (first start, prices) of unbroken runs."""
+    runs: list[tuple[datetime, list[float]]] = []
+    expected: datetime | None = None
+    for moment, price in sorted(series.prices.items()):
+        if moment < start:
+            continue
+        if moment != expected:
+            runs.append((moment, []))
+        runs[-1][1].append(price)
+        expected = moment + SLOT
+    return runs
 
 
 def price_level(price: float, day: Sequence[float]) -> PriceLevel:

@@ -54,6 +54,7 @@ class PricedSeries:
     """
 
     __slots__ = (
+        "_days",
         "_export",
         "_import",
         "feed_in_floor",
@@ -87,6 +88,9 @@ class PricedSeries:
         self._import = PriceSeries({k: s.price for k, s in self.slots.items()})
         self._export = PriceSeries({k: s.export for k, s in self.slots.items()})
         self.feed_in_floor = _feed_in_floor(spot, tariff)
+        # The display slots per local day: the day's price entities read them every
+        # quarter hour on the event loop, and the series never changes once made.
+        self._days: dict[datetime, tuple[PricedSlot, ...]] = {}
 
     # -- per quarter hour ------------------------------------------------------------------------
 
@@ -184,7 +188,11 @@ class PricedSeries:
 
     def day(self, moment: datetime, days: int = 0) -> list[PricedSlot]:
         """The known display slots of the local day containing moment (shifted by days)."""
-        return self.resampled(self.day_start(moment, days), self.day_start(moment, days + 1))
+        start = self.day_start(moment, days)
+        if (found := self._days.get(start)) is None:
+            found = tuple(self.resampled(start, self.day_start(moment, days + 1)))
+            self._days[start] = found
+        return list(found)
 
     def day_stats(self, moment: datetime) -> DayStats | None:
         """Lowest, highest and mean all-in import price of moment's local day (display slots)."""
