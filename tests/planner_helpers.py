@@ -99,27 +99,37 @@ class _Medium(S2AsyncMediumConnection):
     async def send(self, message: str) -> None:
         if self.link.closed:
             raise MediumClosedConnectionError("link closed")
-        self.link.to_cem.put_nowait(message)
+        self.link.deliver_to_cem(message)
 
 
 class MemoryLink:
     """A CemSession and an s2-python RM talking through two queues."""
 
-    def __init__(self, rm_types: list[Any]) -> None:
+    def __init__(
+        self, rm_types: list[Any], rm_loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.closed = False
         self.to_rm: asyncio.Queue[str | None] = asyncio.Queue()
         self.to_cem: asyncio.Queue[str | None] = asyncio.Queue()
         self.session = CemSession(
             self._send, close=self._close, config=SessionConfig(timer_interval_s=None)
         )
-        self.connection = S2AsyncConnection(_Medium(self))
+        self.connection = S2AsyncConnection(_Medium(self), eventloop=rm_loop)
         ResourceManagerHandler(rm_types, asset()).register_handlers(self.connection)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def _send(self, text: str) -> None:
         if self.closed:
             raise ConnectionError("link closed")
+        self.deliver_to_rm(text)
+
+    def deliver_to_rm(self, text: str | None) -> None:
+        """Put a frame (None: the link closed) in the RM's queue."""
         self.to_rm.put_nowait(text)
+
+    def deliver_to_cem(self, text: str | None) -> None:
+        """Put a frame (None: the link closed) in the CEM's queue."""
+        self.to_cem.put_nowait(text)
 
     async def _close(self, reason: str) -> None:
         self.disconnect()
@@ -138,8 +148,8 @@ class MemoryLink:
         if self.closed:
             return
         self.closed = True
-        self.to_rm.put_nowait(None)
-        self.to_cem.put_nowait(None)
+        self.deliver_to_rm(None)
+        self.deliver_to_cem(None)
         self.session.connection_lost("link closed")
 
     async def stop(self) -> None:
@@ -278,11 +288,11 @@ class DishwasherRm(RecordingMixin, PPBCControlType):
 
 
 # -- models the device feature would build -------------------------------------------------------
+# Each takes the session's control handler as captured on the event loop (a frozen copy).
 
 
-def _battery_model(session: CemSession, name: str) -> Callable[..., Any]:
+def _battery_model(control: Any, name: str) -> Callable[..., Any]:
     def model(slot_start: Any, slot_duration: timedelta) -> Any:
-        control = session.control
         if not isinstance(control, FRBCHandler) or not control.ready:
             return None
         return control.device_model(name, slot_start, kind="battery")
@@ -290,9 +300,8 @@ def _battery_model(session: CemSession, name: str) -> Callable[..., Any]:
     return model
 
 
-def _ev_model(session: CemSession, name: str) -> Callable[..., Any]:
+def _ev_model(control: Any, name: str) -> Callable[..., Any]:
     def model(slot_start: Any, slot_duration: timedelta) -> Any:
-        control = session.control
         if not isinstance(control, FRBCHandler) or not control.ready:
             return None
         return control.device_model(name, slot_start, kind="ev")
@@ -300,9 +309,8 @@ def _ev_model(session: CemSession, name: str) -> Callable[..., Any]:
     return model
 
 
-def _heat_pump_model(session: CemSession, name: str) -> Callable[..., Any]:
+def _heat_pump_model(control: Any, name: str) -> Callable[..., Any]:
     def model(slot_start: Any, slot_duration: timedelta) -> HeatPump | None:
-        control = session.control
         if not isinstance(control, OMBCHandler) or not control.ready:
             return None
         house = ThermalHouse(
@@ -317,9 +325,8 @@ def _heat_pump_model(session: CemSession, name: str) -> Callable[..., Any]:
     return model
 
 
-def _pv_model(session: CemSession, name: str) -> Callable[..., Any]:
+def _pv_model(control: Any, name: str) -> Callable[..., Any]:
     def model(slot_start: Any, slot_duration: timedelta) -> PVInverter | None:
-        control = session.control
         if not isinstance(control, PEBCHandler) or control.constraints is None:
             return None
         forecast = []
@@ -332,14 +339,17 @@ def _pv_model(session: CemSession, name: str) -> Callable[..., Any]:
     return model
 
 
-def _appliance_model(session: CemSession, name: str) -> Callable[..., Any]:
+def _appliance_model(control: Any, name: str) -> Callable[..., Any]:
     def model(slot_start: Any, slot_duration: timedelta) -> ShiftableLoad | None:
-        control = session.control
         if not isinstance(control, PPBCHandler) or not control.ready:
             return None
         return control.shiftable_load(name, slot_start, slot_duration)
 
     return model
+
+
+def _frozen(control: Any) -> Any:
+    return None if control is None else control.frozen()
 
 
 MODELS = {
@@ -358,9 +368,10 @@ async def add_device(
     kind: DeviceKind,
     rm_type: Any,
     name: str | None = None,
+    make_link: Callable[[list[Any]], MemoryLink] = MemoryLink,
 ) -> tuple[ControlledDevice, MemoryLink]:
     """Connect ``rm_type`` and register the device in the hub, as the device feature will."""
-    link = MemoryLink([rm_type])
+    link = make_link([rm_type])
     hub = entry.runtime_data.devices
     name = name or subentry_id
     device = ControlledDevice(
@@ -368,7 +379,7 @@ async def add_device(
         name=name,
         kind=kind,
         session=link.session,
-        planner_model=MODELS[kind](link.session, name),
+        capture_model=lambda: MODELS[kind](_frozen(link.session.control), name),
     )
 
     def on_event(event: Any) -> None:

@@ -30,7 +30,7 @@ def _device(subentry_id: str) -> ControlledDevice:
         name=f"Device {subentry_id}",
         kind=DeviceKind.BATTERY,
         session=CemSession(_send),
-        planner_model=_no_model,
+        capture_model=lambda: _no_model,
     )
 
 

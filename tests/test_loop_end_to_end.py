@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.open_hem.const import DOMAIN
-from custom_components.open_hem.planner.forecasts import Forecasts
+from custom_components.open_hem.planner.forecasts import ForecastInputs
 from custom_components.open_hem.planner.inputs import live_net_power_w
 from custom_components.open_hem.planner.snapshot import PlanSnapshot
 
@@ -115,7 +115,7 @@ async def home(
     The PV forecast is the one input not made here (it comes from the Energy dashboard's
     solar forecast or the PV history, tested with the forecasts): a clear day.
     """
-    monkeypatch.setattr(Forecasts, "pv", lambda self, slots: sunshine(slots))
+    monkeypatch.setattr(ForecastInputs, "pv", lambda self, slots: sunshine(slots))
     freezer.move_to(START)
     await hass.config.async_set_time_zone("Europe/Brussels")
     hass.config.country = "BE"

@@ -8,6 +8,7 @@ each day, so charging early and discharging late pays); the clock is frozen and 
 from __future__ import annotations
 
 from datetime import timedelta
+import threading
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -114,6 +115,44 @@ async def test_a_plan_is_made_and_the_battery_follows_it(
         await replan(hass, freezer)
         assert loop.cycles == cycles + 1
         assert loop.last_cycle["reason"] in ("interval", "prices")
+    finally:
+        await link.stop()
+
+
+async def test_device_models_are_built_off_the_event_loop(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each device's state is taken on the event loop (cheap copies) and its planner model
+    built from it in the executor job: per-slot work stays off the loop."""
+    entry = await _setup(hass, aioclient_mock, freezer)
+    device, link = await add_device(
+        hass, entry, "battery", DeviceKind.BATTERY, BatteryRm(), "Home battery"
+    )
+    taken_on: list[int] = []
+    built_on: list[int] = []
+    capture = device.capture_model
+
+    def recording_capture() -> Any:
+        taken_on.append(threading.get_ident())
+        build = capture()
+
+        def recording_build(starts: Any, step: timedelta) -> Any:
+            built_on.append(threading.get_ident())
+            return build(starts, step)
+
+        return recording_build
+
+    device.capture_model = recording_capture
+    try:
+        loop = loop_of(entry)
+        await loop.async_replan("test")
+        event_loop_thread = threading.get_ident()
+        assert taken_on == [event_loop_thread]
+        assert len(built_on) == 1
+        assert built_on[0] != event_loop_thread
+        assert loop.snapshot is not None
+        assert "battery" in loop.snapshot.devices
+        assert loop.last_cycle["devices"] == 1
     finally:
         await link.stop()
 

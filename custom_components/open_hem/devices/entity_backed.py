@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
+import functools
 import logging
 import time
 from typing import Any
@@ -58,7 +59,7 @@ from .entity_io import (
     power_sign,
     read_state,
 )
-from .hub import ControlledDevice, DeviceKind, DeviceMode
+from .hub import ControlledDevice, DeviceKind, DeviceMode, PlannerModel
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class EntityBackedDevice:
             name=self.name,
             kind=self.kind,
             session=self.link.session,
-            planner_model=self.planner_model,
+            capture_model=self.capture_model,
             power_entity=self.data.get(CONF_POWER),
             power_sign=power_sign(self.kind, self.data),
         )
@@ -275,26 +276,57 @@ class EntityBackedDevice:
 
     # -- the planner's view ----------------------------------------------------------
 
-    def planner_model(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
-        """The planner's device for this horizon (None when off, unavailable or not ready)."""
+    def capture_model(self) -> PlannerModel:
+        """On the event loop: the device's S2 state and entity readings now, to build its
+        planner model from (None when off, unavailable or not ready)."""
         if self.device.mode is DeviceMode.OFF or self.unavailable:
-            return None
+            return _no_model
         control = self.link.session.control
-        state: Any = self.rm.state
-        match self.kind:
-            case DeviceKind.BATTERY:
-                return battery_model(control, self.name, slot_start, slot_duration)
-            case DeviceKind.EV_CHARGER:
-                if not state.plugged_in:
-                    return None
-                return ev_model(control, self.name, slot_start, slot_duration, self.params)
-            case DeviceKind.HEAT_PUMP:
-                return heat_pump_model(
-                    control, self.name, slot_start, slot_duration, params=self.params, state=state
-                )
-            case DeviceKind.PV_INVERTER:
-                return pv_model(control, self.name, slot_start, slot_duration, self.params)
-        return appliance_model(control, self.name, slot_start, slot_duration)
+        return functools.partial(
+            _entity_model,
+            kind=self.kind,
+            # None while measurement-only: a PV inverter is then planned around, uncurtailed
+            control=None if control is None else control.frozen(),
+            name=self.name,
+            params=self.params,
+            state=self.rm.state,
+        )
+
+    def planner_model(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
+        """The planner's device for this horizon, from the state now."""
+        return self.capture_model()(slot_start, slot_duration)
+
+
+def _no_model(slot_start: Sequence[datetime], slot_duration: timedelta) -> None:
+    return None
+
+
+def _entity_model(
+    slot_start: Sequence[datetime],
+    slot_duration: timedelta,
+    *,
+    kind: DeviceKind,
+    control: Any,
+    name: str,
+    params: Any,
+    state: Any,
+) -> Any:
+    """The planner's device of an entity-backed device of ``kind`` (off the event loop:
+    reads only its arguments)."""
+    match kind:
+        case DeviceKind.BATTERY:
+            return battery_model(control, name, slot_start, slot_duration)
+        case DeviceKind.EV_CHARGER:
+            if not state.plugged_in:
+                return None
+            return ev_model(control, name, slot_start, slot_duration, params)
+        case DeviceKind.HEAT_PUMP:
+            return heat_pump_model(
+                control, name, slot_start, slot_duration, params=params, state=state
+            )
+        case DeviceKind.PV_INVERTER:
+            return pv_model(control, name, slot_start, slot_duration, params)
+    return appliance_model(control, name, slot_start, slot_duration)
 
 
 async def async_setup_entity_devices(hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:

@@ -41,10 +41,18 @@ class DeviceMode(StrEnum):
 
 
 class PlannerModel(Protocol):
-    """Builds the planner's model of one device for a horizon (from its S2 state and config)."""
+    """Builds the planner's model of one device for a horizon."""
 
     def __call__(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
         """The planner device (``open_hem_core.planner`` dataclass), or None when not ready."""
+
+
+class ModelCapture(Protocol):
+    """Takes the device's state now (S2 state and config), on the event loop."""
+
+    def __call__(self) -> PlannerModel:
+        """A :class:`PlannerModel` over a copy of that state, which later messages leave
+        unchanged: the planning loop builds the model in the executor."""
 
 
 @dataclass(kw_only=True)
@@ -55,7 +63,7 @@ class ControlledDevice:
     name: str
     kind: DeviceKind
     session: CemSession
-    planner_model: PlannerModel
+    capture_model: ModelCapture
     mode: DeviceMode = DeviceMode.AUTO
     power_entity: str | None = None
     """A sensor whose long-term statistics hold the device's electric power, so the base-load
@@ -66,6 +74,10 @@ class ControlledDevice:
     plannable: Callable[[], bool] = lambda: True
     """False while the loop can only plan around the device for what it is (a native OMBC or
     DDBC RM): its past consumption then stays in the base-load forecast, which holds it."""
+
+    def planner_model(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
+        """The planner device for a horizon from the state now (captured and built at once)."""
+        return self.capture_model()(slot_start, slot_duration)
 
     @property
     def ready(self) -> bool:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+import copy
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -202,6 +203,46 @@ class BaseLoadForecast:
         return DEFAULT_BASE_LOAD_W
 
 
+@dataclass(frozen=True)
+class ForecastInputs:
+    """The forecasts as one cycle reads them, taken on the event loop and read per slot in
+    the executor. A refresh replaces the dicts it fills (never changes them in place), so
+    these references keep what they held when taken."""
+
+    base: BaseLoadForecast
+    pv_hours: dict[datetime, float]
+    temp_hours: dict[datetime, float]
+    zone: Any
+    southern: bool
+
+    def base_load(self, slots: Sequence[datetime]) -> list[float]:
+        return [self.base.at(t, self.zone) for t in slots]
+
+    def pv(self, slots: Sequence[datetime]) -> list[float]:
+        return [max(0.0, self.pv_hours.get(_hour(t), 0.0)) for t in slots]
+
+    def seasonal(self, moment: datetime) -> float:
+        """The month's normal outdoor temperature (half a year on south of the equator)."""
+        month = moment.astimezone(self.zone).month - 1
+        if self.southern:
+            month = (month + 6) % 12
+        return SEASONAL_OUTDOOR_C[month]
+
+    def outdoor(self, slots: Sequence[datetime]) -> list[float]:
+        if not self.temp_hours:
+            return [self.seasonal(t) for t in slots]
+        ordered = sorted(self.temp_hours)
+        out = []
+        for t in slots:
+            hour = _hour(t)
+            if hour in self.temp_hours:
+                out.append(self.temp_hours[hour])
+            else:
+                nearest = ordered[0] if hour < ordered[0] else ordered[-1]
+                out.append(self.temp_hours[nearest])
+        return out
+
+
 class Forecasts:
     """The three forecasts, refreshed when stale; read per slot."""
 
@@ -372,33 +413,24 @@ class Forecasts:
 
     # -- per slot -------------------------------------------------------------------------
 
+    def inputs(self) -> ForecastInputs:
+        """What the forecasts hold now, for a cycle to read per slot off the event loop."""
+        return ForecastInputs(
+            base=copy.copy(self.base),
+            pv_hours=self.pv_hours,
+            temp_hours=self.temp_hours,
+            zone=dt_util.get_default_time_zone(),
+            southern=self.hass.config.latitude < 0,
+        )
+
     def base_load(self, slots: list[datetime]) -> list[float]:
-        zone = dt_util.get_default_time_zone()
-        return [self.base.at(t, zone) for t in slots]
+        return self.inputs().base_load(slots)
 
     def pv(self, slots: list[datetime]) -> list[float]:
-        return [max(0.0, self.pv_hours.get(_hour(t), 0.0)) for t in slots]
-
-    def seasonal(self, moment: datetime) -> float:
-        """The month's normal outdoor temperature (half a year on south of the equator)."""
-        month = dt_util.as_local(moment).month - 1
-        if self.hass.config.latitude < 0:
-            month = (month + 6) % 12
-        return SEASONAL_OUTDOOR_C[month]
+        return self.inputs().pv(slots)
 
     def outdoor(self, slots: list[datetime]) -> list[float]:
-        if not self.temp_hours:
-            return [self.seasonal(t) for t in slots]
-        ordered = sorted(self.temp_hours)
-        out = []
-        for t in slots:
-            hour = _hour(t)
-            if hour in self.temp_hours:
-                out.append(self.temp_hours[hour])
-            else:
-                nearest = ordered[0] if hour < ordered[0] else ordered[-1]
-                out.append(self.temp_hours[nearest])
-        return out
+        return self.inputs().outdoor(slots)
 
     def diagnostics(self) -> dict[str, Any]:
         """Sources and sizes; no values that describe the household's life."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import copy
 from dataclasses import dataclass, replace
 from datetime import datetime
 import functools
@@ -57,9 +58,10 @@ from ..core.planner import (
     plan,
 )
 from ..core.s2 import CemSession, PowerPlan
+from ..core.s2.control import FRBCHandler
 from ..core.s2.session import PreparedPlan
 from ..data import OpenHemConfigEntry
-from ..devices.hub import ControlledDevice, DeviceMode
+from ..devices.hub import ControlledDevice, DeviceMode, PlannerModel
 from ..listeners import Listeners
 from .const import (
     CONF_PROFILE,
@@ -79,7 +81,7 @@ from .const import (
     PlanStatus,
     Profile,
 )
-from .forecasts import Forecasts, pv_models
+from .forecasts import ForecastInputs, Forecasts, pv_models
 from .inputs import (
     GridLimit,
     device_power_w,
@@ -139,6 +141,97 @@ class _Member:
     device: ControlledDevice
     model: Any
     battery: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class _Capture:
+    """A device as a cycle found it on the event loop: the executor job makes its model
+    (or its series when planned around) from this alone."""
+
+    device: ControlledDevice
+    build: PlannerModel | None = None
+    """Its planner model over its S2 state when captured; None: planned around."""
+    frbc: FRBCHandler | None = None
+    measured_w: float = 0.0
+    wish: Wish | None = None
+    held_w: float | None = None
+    """An override's power, held until ``held_until``."""
+    held_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _CycleInputs:
+    """All a cycle reads of live state, taken on the event loop."""
+
+    now: datetime
+    horizon: Horizon
+    starts: list[datetime]
+    imp: list[float]
+    exp: list[float]
+    devices: list[_Capture]
+    forecasts: ForecastInputs
+    net_w: float | None
+    """The P1 meters' live net power (None without a meter)."""
+    devices_w: float
+    """What the devices draw now by their own measurements."""
+    fuse: float
+    limits: list[GridLimit]
+    ladder: Ladder
+
+
+def members_of(
+    captured: list[_Capture], starts: list[datetime], horizon: Horizon, now: datetime
+) -> tuple[list[_Member], dict[str, DeviceSeries], list[float]]:
+    """The devices to plan, the fixed series (manual, overridden) and their load."""
+    n = len(starts)
+    members: list[_Member] = []
+    fixed_series: dict[str, DeviceSeries] = {}
+    fixed = [0.0] * n
+    for capture in captured:
+        device = capture.device
+        sid = device.subentry_id
+        if capture.held_w is not None and capture.held_until is not None:
+            held, until = capture.held_w, capture.held_until
+            power = [held if starts[i] < until else 0.0 for i in range(n)]
+            fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=True)
+            fixed = [a + b for a, b in zip(fixed, power, strict=True)]
+            continue
+        model = None
+        if capture.build is not None:
+            try:
+                model = capture.build(starts, SLOT)
+            except Exception as err:
+                LOGGER.debug("No planner model for %s: %s", device.name, err)
+        planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
+        if not isinstance(model, planned):
+            # Manual, or nothing to plan (an OMBC heat pump): planned around at its
+            # measured power, which the base load no longer holds.
+            measured = capture.measured_w
+            power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
+            fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
+            fixed = [a + b for a, b in zip(fixed, power, strict=True)]
+            continue
+        battery = (
+            ev_battery(capture.frbc, device.name, starts) if isinstance(model, EVCharger) else None
+        )
+        model = apply_wish(device.kind, model, capture.wish, horizon, now, battery=battery)
+        members.append(_Member(device, replace(model, name=sid), battery))
+    return members, fixed_series, fixed
+
+
+def corrected_base(
+    base: list[float], pv: list[float], members: list[_Member], cycle: _CycleInputs
+) -> list[float]:
+    """The forecast base load, its first slots pulled toward the measured one."""
+    if cycle.net_w is None:
+        return base
+    has_pv_device = any(isinstance(m.model, PVInverter) for m in members)
+    measured = max(0.0, cycle.net_w - cycle.devices_w + (0.0 if has_pv_device else pv[0]))
+    delta = measured - base[0]
+    return [
+        max(0.0, b + delta * math.exp(-i / 4.0)) if i < CORRECTION_SLOTS else b
+        for i, b in enumerate(base)
+    ]
 
 
 class PlanningLoop:
@@ -435,42 +528,32 @@ class PlanningLoop:
         starts = [start + SLOT * i for i in range(n)]
         horizon = Horizon(start, n, 15, str(self.hass.config.time_zone))
 
-        members, fixed_series, fixed = self._members(now, starts, horizon)
-        pv = self.forecasts.pv(starts)
-        base = self._corrected_base(self.forecasts.base_load(starts), pv, members, now)
-        outdoor = self.forecasts.outdoor(starts)
-        # Built in the executor (numpy arrays, validation); what it reads of the loop's
-        # state is read here.
-        make_problem = functools.partial(
-            build_problem,
-            horizon,
+        # On the loop only what the cycle reads of live state (each device's S2 state is
+        # copied); the models, forecasts per slot and problem are made in the executor.
+        cycle = _CycleInputs(
+            now=now,
+            horizon=horizon,
+            starts=starts,
             imp=imp,
             exp=exp,
-            base=base,
-            fixed=fixed,
-            outdoor=outdoor,
-            pv=pv,
-            models=[m.model for m in members],
+            devices=self._capture_devices(now),
+            forecasts=self.forecasts.inputs(),
+            net_w=live_net_power_w(self.entry),
+            devices_w=self._devices_power_w(now),
             fuse=float(self.entry.runtime_data.connection_limit_w),
             limits=list(self.grid_limits),
             ladder=ladder_for(self.profile, self._custom_ladder(), self.entry.entry_id),
         )
 
-        # Off the event loop, in one executor job: the problem, the solve, the snapshot and
-        # the devices' instruction drafts (all per-slot work over every device).
+        # Off the event loop, in one executor job: the devices' models, the problem, the
+        # solve, the snapshot and the devices' instruction drafts (all per-slot work).
         t0 = time.perf_counter()
-        result, snapshot, prepared, views = await self.hass.async_add_executor_job(
+        result, snapshot, prepared, views, planned = await self.hass.async_add_executor_job(
             functools.partial(
                 self._plan_off_loop,
-                make_problem,
-                # Nothing to control: the plan is the forecast itself (no solver needed).
-                solve=bool(members or fixed_series),
+                cycle,
                 sessions=self._sessions(now),
                 makers=dict(self._view_makers),
-                base=base,
-                pv_forecast=pv,
-                members=members,
-                fixed_series=fixed_series,
                 baseline=known is None,
             )
         )
@@ -481,7 +564,7 @@ class PlanningLoop:
             {
                 "reason": reason,
                 "slots": n,
-                "devices": len(members),
+                "devices": planned,
                 "solver_status": None if result is None else result.status,
             }
         )
@@ -508,25 +591,53 @@ class PlanningLoop:
 
     def _plan_off_loop(
         self,
-        make_problem: Callable[[], Problem],
+        cycle: _CycleInputs,
         *,
-        solve: bool,
         sessions: dict[str, tuple[CemSession, bool]],
         makers: dict[str, Callable[[PlanSnapshot], Any]],
-        **snapshot: Any,
+        baseline: bool,
     ) -> tuple[
         Plan | None,
         PlanSnapshot,
         dict[str, tuple[PowerPlan, PreparedPlan | None]],
         dict[str, Any],
+        int,
     ]:
         """In the executor (touches no Home Assistant state): the plan, its snapshot,
         each instructed device's part with its drafts (``CemSession.prepare_plan``; the
-        session makes them again on the loop if they went stale), and the entities' views
-        of the snapshot (:meth:`async_add_view`; one that fails is made on the loop)."""
-        problem = make_problem()
+        session makes them again on the loop if they went stale), the entities' views
+        of the snapshot (:meth:`async_add_view`; one that fails is made on the loop) and
+        how many devices were planned."""
+        members, fixed_series, fixed = members_of(
+            cycle.devices, cycle.starts, cycle.horizon, cycle.now
+        )
+        pv = cycle.forecasts.pv(cycle.starts)
+        base = corrected_base(cycle.forecasts.base_load(cycle.starts), pv, members, cycle)
+        problem = build_problem(
+            cycle.horizon,
+            imp=cycle.imp,
+            exp=cycle.exp,
+            base=base,
+            fixed=fixed,
+            outdoor=cycle.forecasts.outdoor(cycle.starts),
+            pv=pv,
+            models=[m.model for m in members],
+            fuse=cycle.fuse,
+            limits=cycle.limits,
+            ladder=cycle.ladder,
+        )
+        # Nothing to control: the plan is the forecast itself (no solver needed).
+        solve = bool(members or fixed_series)
         result = plan(problem, time_limit_s=PLAN_TIME_LIMIT_S) if solve else None
-        snap = self._snapshot(result, problem, **snapshot)
+        snap = self._snapshot(
+            result,
+            problem,
+            base=base,
+            pv_forecast=pv,
+            members=members,
+            fixed_series=fixed_series,
+            baseline=baseline,
+        )
         starts = tuple(snap.slot_starts())
         prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]] = {}
         for series in snap.devices.values():
@@ -541,16 +652,12 @@ class PlanningLoop:
                 views[key] = make(snap)
             except Exception as err:  # the entity makes it on the loop (and fails there)
                 LOGGER.debug("Open HEM could not make the %s view off the loop: %s", key, err)
-        return result, snap, prepared, views
+        return result, snap, prepared, views, len(members)
 
-    def _members(
-        self, now: datetime, starts: list[datetime], horizon: Horizon
-    ) -> tuple[list[_Member], dict[str, DeviceSeries], list[float]]:
-        """The devices to plan, the fixed series (manual, overridden) and their load."""
-        n = len(starts)
-        members: list[_Member] = []
-        fixed_series: dict[str, DeviceSeries] = {}
-        fixed = [0.0] * n
+    def _capture_devices(self, now: datetime) -> list[_Capture]:
+        """On the loop: each device to plan or plan around, with what the cycle needs of its
+        state now (its mode, an override, its S2 state and wishes copied)."""
+        captured: list[_Capture] = []
         for device in self.entry.runtime_data.devices:
             sid = device.subentry_id
             mode = self.mode_of(device, now)
@@ -559,32 +666,40 @@ class PlanningLoop:
                 continue
             override = self.overrides.get(sid)
             if override is not None and override.power_w is not None and override.until > now:
-                power = [override.power_w if starts[i] < override.until else 0.0 for i in range(n)]
-                fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=True)
-                fixed = [a + b for a, b in zip(fixed, power, strict=True)]
                 self._device_ready(device, now, required=True)
+                captured.append(
+                    _Capture(device, held_w=override.power_w, held_until=override.until)
+                )
                 continue
             if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
                 continue
-            model = None
+            build = None
             if mode is DeviceMode.AUTO:
                 try:
-                    model = device.planner_model(starts, SLOT)
+                    build = device.capture_model()
                 except Exception as err:
                     LOGGER.debug("No planner model for %s: %s", device.name, err)
-            planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
-            if not isinstance(model, planned):
-                # Manual, or nothing to plan (an OMBC heat pump): planned around at its
-                # measured power, which the base load no longer holds.
-                measured = device_power_w(device) or 0.0
-                power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
-                fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
-                fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-                continue
-            model = apply_wish(device, model, self.wishes.get(sid), horizon, now)
-            battery = ev_battery(device, starts) if isinstance(model, EVCharger) else None
-            members.append(_Member(device, replace(model, name=sid), battery))
-        return members, fixed_series, fixed
+            control = device.session.control
+            wish = self.wishes.get(sid)
+            captured.append(
+                _Capture(
+                    device,
+                    build=build,
+                    # An EV's SOC and capacity come from its FRBC state.
+                    frbc=control.frozen() if isinstance(control, FRBCHandler) else None,
+                    measured_w=device_power_w(device) or 0.0,
+                    wish=None if wish is None else copy.copy(wish),
+                )
+            )
+        return captured
+
+    def _devices_power_w(self, now: datetime) -> float:
+        """What the devices (not off) draw now by their own measurements (W)."""
+        return sum(
+            device_power_w(device) or 0.0
+            for device in self.entry.runtime_data.devices
+            if device.ready and self.mode_of(device, now) is not DeviceMode.OFF
+        )
 
     def _device_ready(self, device: ControlledDevice, now: datetime, *, required: bool) -> bool:
         """Whether the device can be planned; raises its issue when it stays unready."""
@@ -597,25 +712,6 @@ class PlanningLoop:
         if now - since >= UNAVAILABLE_GRACE:
             self._issue(issue, {"device": device.name}, key=ISSUE_DEVICE_UNAVAILABLE)
         return False
-
-    def _corrected_base(
-        self, base: list[float], pv: list[float], members: list[_Member], now: datetime
-    ) -> list[float]:
-        """The forecast base load, its first slots pulled toward the measured one."""
-        net = live_net_power_w(self.entry)
-        if net is None:
-            return base
-        devices = 0.0
-        for device in self.entry.runtime_data.devices:
-            if device.ready and self.mode_of(device, now) is not DeviceMode.OFF:
-                devices += device_power_w(device) or 0.0
-        has_pv_device = any(isinstance(m.model, PVInverter) for m in members)
-        measured = max(0.0, net - devices + (0.0 if has_pv_device else pv[0]))
-        delta = measured - base[0]
-        return [
-            max(0.0, b + delta * math.exp(-i / 4.0)) if i < CORRECTION_SLOTS else b
-            for i, b in enumerate(base)
-        ]
 
     def _snapshot(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.planner import Battery, EVCharger, HeatPump, Horizon, ThermalHouse
 from ..core.s2.control import FRBCHandler
-from ..devices.hub import ControlledDevice, DeviceKind
+from ..devices.hub import DeviceKind
 from .const import (
     DEFAULT_COMFORT_HIGH,
     DEFAULT_COMFORT_LOW,
@@ -91,14 +91,14 @@ def next_occurrence(at: time, now: datetime, zone: Any) -> datetime:
 
 
 def ev_battery(
-    device: ControlledDevice, slot_start: Sequence[datetime]
+    control: Any, name: str, slot_start: Sequence[datetime]
 ) -> tuple[float, float] | None:
-    """(capacity in Wh as AC energy, SOC now 0..1) of an FRBC EV, when its RM tells them."""
-    control = device.session.control
+    """(capacity in Wh as AC energy, SOC now 0..1) of an FRBC EV (its session's control
+    handler), when its RM tells them."""
     if not isinstance(control, FRBCHandler) or not control.ready:
         return None
     try:
-        view = control.device_model(device.name, slot_start, kind="battery")
+        view = control.device_model(name, slot_start, kind="battery")
     except ValueError:
         return None
     if not isinstance(view, Battery):
@@ -141,18 +141,21 @@ def apply_heat_pump(model: HeatPump, wish: Wish) -> HeatPump:
 
 
 def apply_wish(
-    device: ControlledDevice,
+    kind: DeviceKind,
     model: Any,
     wish: Wish | None,
     horizon: Horizon,
     now: datetime,
+    *,
+    battery: tuple[float, float] | None = None,
 ) -> Any:
-    """The planner model with the device's wishes applied (unchanged when it has none)."""
+    """The planner model of a device of ``kind`` with its wishes applied (unchanged when it
+    has none); ``battery`` is an EV's (capacity, SOC) from :func:`ev_battery`."""
     if wish is None:
         wish = Wish()
-    if isinstance(model, EVCharger) and device.kind in (DeviceKind.EV_CHARGER, DeviceKind.S2):
-        return apply_ev(model, wish, horizon, now, ev_battery(device, horizon.times_utc()))
-    if isinstance(model, HeatPump) and device.kind in (DeviceKind.HEAT_PUMP, DeviceKind.S2):
+    if isinstance(model, EVCharger) and kind in (DeviceKind.EV_CHARGER, DeviceKind.S2):
+        return apply_ev(model, wish, horizon, now, battery)
+    if isinstance(model, HeatPump) and kind in (DeviceKind.HEAT_PUMP, DeviceKind.S2):
         return apply_heat_pump(model, wish)
     return model
 

@@ -43,7 +43,7 @@ from .const import (
     HEARTBEAT_S,
     SUBENTRY_S2_DEVICE,
 )
-from .planning import UNPLANNABLE, native_planner_model, planning_status
+from .planning import UNPLANNABLE, native_model_capture, planning_status
 
 if TYPE_CHECKING:
     from .connect import S2Connect
@@ -213,9 +213,7 @@ class S2Device:
                 name=self.title,
                 kind=DeviceKind.S2,
                 session=session,
-                planner_model=lambda starts, duration: native_planner_model(
-                    session, self.title, starts, duration
-                ),
+                capture_model=lambda: native_model_capture(session, self.title),
                 plannable=lambda: planning_status(session) not in UNPLANNABLE,
                 # Its power sensor (S2 sign: consumption positive) has the statistics.
                 power_entity=er.async_get(self.hass).async_get_entity_id(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+import functools
 import logging
 from typing import Any
 
 from ...core.s2 import CemSession
 from ...core.s2.control import (
+    ControlHandler,
     DDBCHandler,
     FRBCHandler,
     OMBCHandler,
@@ -22,6 +24,7 @@ from ...core.s2.control import (
     PPBCHandler,
 )
 from ...core.s2.forecast import production_forecast_w
+from ..hub import PlannerModel
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,18 +66,33 @@ def planning_status(session: CemSession | None) -> str | None:
     return PLANNED
 
 
-def native_planner_model(
-    session: CemSession | None, name: str, slot_start: Sequence[datetime], slot_duration: timedelta
-) -> Any:
-    """The planner device for this RM's active control type, or None when it has none (yet)."""
+def native_model_capture(session: CemSession | None, name: str) -> PlannerModel:
+    """On the event loop: the RM's S2 state now, to build its planner model from later."""
     control = None if session is None or session.closed else session.control
+    return functools.partial(
+        native_planner_model,
+        None if control is None else control.frozen(),
+        None if session is None else session.power_forecast,
+        name,
+    )
+
+
+def native_planner_model(
+    control: ControlHandler | None,
+    power_forecast: Any,
+    name: str,
+    slot_start: Sequence[datetime],
+    slot_duration: timedelta,
+) -> Any:
+    """The planner device for the RM's active control type (its handler's state and the
+    power forecast it sent), or None when it has none (yet)."""
     if control is None or not control.ready:
         return None
     try:
         if isinstance(control, FRBCHandler):
             return control.device_model(name, slot_start)
-        if isinstance(control, PEBCHandler) and session is not None and session.power_forecast:
-            forecast = production_forecast_w(session.power_forecast, slot_start, slot_duration)
+        if isinstance(control, PEBCHandler) and power_forecast:
+            forecast = production_forecast_w(power_forecast, slot_start, slot_duration)
             return control.pv_inverter(name, forecast)
         if isinstance(control, PPBCHandler):
             load = control.shiftable_load(name, slot_start, slot_duration)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from s2python.generated import gen_s2
 
@@ -166,6 +167,18 @@ class ControlHandler(ABC):
     def snapshot(self) -> dict[str, Any]:
         """The handler's state for diagnostics."""
         return {}
+
+    def frozen(self) -> Self:
+        """A copy that later messages leave as it is, for reading off the event loop.
+
+        A handler replaces the messages it keeps and updates only dicts in place (statuses
+        by actuator, timers), so a shallow copy with its own dicts is enough.
+        """
+        clone = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, dict):
+                setattr(clone, name, dict(value))
+        return clone
 
 
 # -- operation modes (FRBC, OMBC, DDBC) --------------------------------------------------
