@@ -404,3 +404,45 @@ def test_pieces_of_plain_data() -> None:
     )
     assert imp is None
     assert exp == [1000.0, 1000.0, 5000.0]
+
+
+async def test_wish_entities_are_written_when_wishes_change_not_with_every_plan(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """A new plan rewrites the plan's entities only; a wish entity follows its wish and
+    whether its device is in the hub."""
+    entry = await _setup(hass, aioclient_mock, freezer, devices_entry(("car", "Car")))
+    device, link = await add_device(hass, entry, "car", DeviceKind.EV_CHARGER, CarRm(), "Car")
+    try:
+        await replan(hass, freezer)
+        target = _entity(hass, "number", "car", "wish_target_soc")
+        planned = _entity(hass, "sensor", "car", "planned_power")
+
+        def reported(entity_id: str) -> datetime:
+            # Moves on every write, also one that leaves state and attributes as they were.
+            state = hass.states.get(entity_id)
+            assert state is not None
+            return state.last_reported
+
+        target_before, planned_before = reported(target), reported(planned)
+        freezer.tick(timedelta(minutes=1))
+        await loop_of(entry).async_replan("test")
+        assert reported(planned) > planned_before
+        assert reported(target) == target_before
+
+        await hass.services.async_call(
+            "number", "set_value", {"entity_id": target, "value": 70}, blocking=True
+        )
+        state = hass.states.get(target)
+        assert state is not None
+        assert float(state.state) == 70.0
+
+        # The device leaves the hub: its wish entities become unavailable.
+        remove = entry.runtime_data.devices.add(device)
+        remove()
+        await hass.async_block_till_done()
+        state = hass.states.get(target)
+        assert state is not None
+        assert state.state == "unavailable"
+    finally:
+        await link.stop()

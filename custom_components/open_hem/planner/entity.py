@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -27,13 +28,15 @@ def the_loop(entry: OpenHemConfigEntry) -> PlanningLoop:
 
 
 class PlanListener(Entity):
-    """Writes its state whenever the loop has a new plan, wish or limit."""
+    """Writes its state whenever the loop has a new plan, wish or limit (only the latter
+    when it does not follow plans)."""
 
     loop: PlanningLoop
+    follows_plans: ClassVar[bool] = True
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(self.loop.async_add_listener(self._on_loop))
+        self.async_on_remove(self.loop.async_add_listener(self._on_loop, plans=self.follows_plans))
 
     def _on_loop(self) -> None:
         self.async_write_ha_state()
@@ -57,6 +60,12 @@ class PlanDeviceEntity(PlanListener, OpenHemEntity):
         self.loop = the_loop(entry)
         self.subentry_id = device.subentry_id
         self.hub = entry.runtime_data.devices
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        if not self.follows_plans:
+            # Its availability follows the hub (a device that leaves it).
+            self.async_on_remove(self.hub.async_add_listener(self._on_loop))
 
     @property
     def available(self) -> bool:

@@ -254,6 +254,7 @@ class PlanningLoop:
         self.last_cycle: dict[str, Any] = {}
         self.last_error: str | None = None
         self._listeners: Listeners[[]] = Listeners()
+        self._setting_listeners: Listeners[[]] = Listeners()
         # What entities derive from each new plan, made in the cycle's executor job.
         self._view_makers: dict[str, Callable[[PlanSnapshot], Any]] = {}
         self._views: tuple[PlanSnapshot | None, dict[str, Any]] = (None, {})
@@ -353,9 +354,13 @@ class PlanningLoop:
     # -- listeners -----------------------------------------------------------------------
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` after every cycle and every change of wishes or limits."""
-        return self._listeners.add(listener)
+    def async_add_listener(
+        self, listener: Callable[[], None], *, plans: bool = True
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` after every cycle and every change of wishes, limits, overrides
+        or the profile; with ``plans=False`` only after those changes (what a wish entity
+        shows does not change with a new plan, and writing it costs event-loop time)."""
+        return (self._listeners if plans else self._setting_listeners).add(listener)
 
     @callback
     def async_add_view(self, key: str, make: Callable[[PlanSnapshot], Any]) -> CALLBACK_TYPE:
@@ -438,6 +443,7 @@ class PlanningLoop:
     @callback
     def _changed(self, reason: str) -> None:
         self._save()
+        self._setting_listeners.notify()
         self._notify()
         self.async_request_replan(reason)
 

@@ -68,6 +68,8 @@ async def async_setup_entry(
 class WishNumber(PlanDeviceEntity, NumberEntity):
     """A numeric wish; setting it replans."""
 
+    follows_plans = False
+
     entity_description: WishNumberDescription
 
     @property

@@ -32,6 +32,8 @@ class ProfileSelect(PlanHubEntity, SelectEntity):
     """Which profile plans; changing it replans (the options set the one after a restart
     only when they change)."""
 
+    follows_plans = False
+
     @property
     def current_option(self) -> str:
         return self.loop.profile.value

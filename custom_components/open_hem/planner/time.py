@@ -49,6 +49,8 @@ async def async_setup_entry(
 class WishTime(PlanDeviceEntity, TimeEntity):
     """A time-of-day wish; setting it replans."""
 
+    follows_plans = False
+
     entity_description: WishTimeDescription
 
     @property
