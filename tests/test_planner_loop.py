@@ -352,6 +352,8 @@ async def test_a_restart_restores_the_plan_and_the_wishes(
         made = loop.snapshot.created
         loop.async_set_profile(Profile.CHEAPEST)
         await replan(hass, freezer)
+        last = loop.snapshot
+        assert last is not None
     finally:
         await link.stop()
     assert await hass.config_entries.async_reload(entry.entry_id)
@@ -364,6 +366,10 @@ async def test_a_restart_restores_the_plan_and_the_wishes(
     assert restored.profile is Profile.CHEAPEST
     assert restored.snapshot is not None
     assert restored.snapshot.created >= made
+    # The last plan as it was stored (made in the cycle's executor job).
+    assert restored.snapshot.created == last.created
+    assert restored.snapshot.devices == last.devices
+    assert restored.snapshot.grid_w == last.grid_w
     response = await _call(hass, "get_plan")
     assert response["status"] == "optimal"
 

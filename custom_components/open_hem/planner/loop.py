@@ -160,6 +160,23 @@ class _Capture:
 
 
 @dataclass(frozen=True)
+class _Made:
+    """What a cycle's executor job makes."""
+
+    result: Plan | None
+    snapshot: PlanSnapshot
+    prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]]
+    """Each instructed device's part with its drafts (``CemSession.prepare_plan``; the
+    session makes them again on the loop if they went stale)."""
+    views: dict[str, Any]
+    """The entities' views of the snapshot (:meth:`PlanningLoop.async_add_view`; one that
+    fails is made on the loop)."""
+    planned_devices: int
+    stored: dict[str, Any]
+    """The snapshot as the store keeps it."""
+
+
+@dataclass(frozen=True)
 class _CycleInputs:
     """All a cycle reads of live state, taken on the event loop."""
 
@@ -257,7 +274,7 @@ class PlanningLoop:
         self._setting_listeners: Listeners[[]] = Listeners()
         # What entities derive from each new plan, made in the cycle's executor job.
         self._view_makers: dict[str, Callable[[PlanSnapshot], Any]] = {}
-        self._views: tuple[PlanSnapshot | None, dict[str, Any]] = (None, {})
+        self._made: _Made | None = None
         self._lock = asyncio.Lock()
         self._unsub: list[CALLBACK_TYPE] = []
         self._unready_since: dict[str, datetime] = {}
@@ -344,8 +361,16 @@ class PlanningLoop:
             "wishes": {k: w.to_store() for k, w in self.wishes.items()},
             "grid_limits": [g.to_store() for g in self.grid_limits],
             "overrides": [o.to_store() for o in self.overrides.values()],
-            "plan": None if self.snapshot is None else self.snapshot.to_store(),
+            "plan": self._stored_plan(),
         }
+
+    def _stored_plan(self) -> dict[str, Any] | None:
+        """The plan as stored: made in the cycle's executor job (about a millisecond on
+        the loop otherwise, for every plan)."""
+        made, snapshot = self._made, self.snapshot
+        if made is not None and made.snapshot is snapshot:
+            return made.stored
+        return None if snapshot is None else snapshot.to_store()
 
     @callback
     def _save(self) -> None:
@@ -377,8 +402,8 @@ class PlanningLoop:
 
     def view(self, key: str, snapshot: PlanSnapshot) -> Any | None:
         """What ``key``'s maker made off the loop for ``snapshot`` (None: not made for it)."""
-        made_for, views = self._views
-        return views.get(key) if made_for is snapshot else None
+        made = self._made
+        return made.views.get(key) if made is not None and made.snapshot is snapshot else None
 
     @callback
     def _notify(self) -> None:
@@ -554,7 +579,7 @@ class PlanningLoop:
         # Off the event loop, in one executor job: the devices' models, the problem, the
         # solve, the snapshot and the devices' instruction drafts (all per-slot work).
         t0 = time.perf_counter()
-        result, snapshot, prepared, views, planned = await self.hass.async_add_executor_job(
+        made = await self.hass.async_add_executor_job(
             functools.partial(
                 self._plan_off_loop,
                 cycle,
@@ -564,13 +589,14 @@ class PlanningLoop:
             )
         )
         self._solve_wait = time.perf_counter() - t0
+        result, snapshot = made.result, made.snapshot
         if result is not None:
             self.last_cycle["solve_s"] = round(self._solve_wait, 4)
         self.last_cycle.update(
             {
                 "reason": reason,
                 "slots": n,
-                "devices": planned,
+                "devices": made.planned_devices,
                 "solver_status": None if result is None else result.status,
             }
         )
@@ -581,11 +607,11 @@ class PlanningLoop:
                 self.last_error = "the planner found no plan in time"
                 return
         self.snapshot = snapshot
-        self._views = (snapshot, views)
+        self._made = made
         self.last_error = None
         self._clear(ISSUE_PLANNER_ERROR)
         self._update_wish_issues(snapshot)
-        await self._async_dispatch(snapshot, prepared)
+        await self._async_dispatch(snapshot, made.prepared)
 
     def _sessions(self, now: datetime) -> dict[str, tuple[CemSession, bool]]:
         """On the loop: each ready device's session, and whether it is in AUTO mode now."""
@@ -602,18 +628,9 @@ class PlanningLoop:
         sessions: dict[str, tuple[CemSession, bool]],
         makers: dict[str, Callable[[PlanSnapshot], Any]],
         baseline: bool,
-    ) -> tuple[
-        Plan | None,
-        PlanSnapshot,
-        dict[str, tuple[PowerPlan, PreparedPlan | None]],
-        dict[str, Any],
-        int,
-    ]:
-        """In the executor (touches no Home Assistant state): the plan, its snapshot,
-        each instructed device's part with its drafts (``CemSession.prepare_plan``; the
-        session makes them again on the loop if they went stale), the entities' views
-        of the snapshot (:meth:`async_add_view`; one that fails is made on the loop) and
-        how many devices were planned."""
+    ) -> _Made:
+        """In the executor (touches no Home Assistant state): the plan and all that is
+        made from it (:class:`_Made`)."""
         members, fixed_series, fixed = members_of(
             cycle.devices, cycle.starts, cycle.horizon, cycle.now
         )
@@ -658,7 +675,7 @@ class PlanningLoop:
                 views[key] = make(snap)
             except Exception as err:  # the entity makes it on the loop (and fails there)
                 LOGGER.debug("Open HEM could not make the %s view off the loop: %s", key, err)
-        return result, snap, prepared, views, len(members)
+        return _Made(result, snap, prepared, views, len(members), snap.to_store())
 
     def _capture_devices(self, now: datetime) -> list[_Capture]:
         """On the loop: each device to plan or plan around, with what the cycle needs of its
