@@ -87,10 +87,13 @@ def summary(cycles: list[dict[str, object]]) -> list[dict[str, object]]:
         figures = {
             key: [float(c[key]) for c in mine]  # type: ignore[arg-type]
             for key in (
-                "cycle_wall_ms_median",
-                "cycle_on_loop_ms_median",
-                "loop_busy_ms_median",
-                "loop_cpu_ms_median",
+                "wall_ms_median",
+                "wall_ms_max",
+                "cycle_cpu_ms_median",
+                "cycle_cpu_ms_max",
+                "busy_cpu_ms_median",
+                "thread_cpu_ms_median",
+                "longest_ms_max",
             )
         }
         out.append(

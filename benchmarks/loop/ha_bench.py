@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+import gc
 import json
 import os
 from pathlib import Path
@@ -169,6 +170,29 @@ def callback_timer() -> Iterator[list[Callback]]:
 
 
 @contextlib.contextmanager
+def gc_timer() -> Iterator[list[float]]:
+    """The seconds of each garbage collection on this thread while the block runs (Python
+    collects on whichever thread allocates past the threshold)."""
+    pauses: list[float] = []
+    hub = threading.get_ident()
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if threading.get_ident() != hub:
+            return
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            pauses.append(time.perf_counter() - started.pop())
+
+    gc.callbacks.append(on_gc)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(on_gc)
+
+
+@contextlib.contextmanager
 def clock_at(start: str) -> Iterator[None]:
     """Home Assistant's clock (``dt_util.utcnow`` / ``now``, ``time.time`` and the timers'
     copies of them) moved to ``start``, running on in real time. Not freezegun: its
@@ -265,7 +289,7 @@ async def _bench(
             # them finish, as devices on the network would between two real cycles.
             await asyncio.sleep(0.2)
             await hass.async_block_till_done()
-            with callback_timer() as callbacks:
+            with callback_timer() as callbacks, gc_timer() as pauses:
                 start = time.perf_counter()
                 cpu_start = time.thread_time()  # the event loop's thread only
                 # The cycle in a task of its own (not eager), so each of its steps,
@@ -286,6 +310,7 @@ async def _bench(
                     "busy_cpu": sum(c.cpu for c in callbacks),
                     "longest": max(c.wall for c in callbacks),
                     "thread_cpu": cpu,
+                    "gc": sum(pauses),
                 }
             )
     snap = loop.snapshot
