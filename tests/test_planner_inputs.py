@@ -9,7 +9,7 @@ with it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -40,7 +40,11 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.open_hem.const import DOMAIN
+from custom_components.open_hem.core.prices import PriceSeries, priced
+from custom_components.open_hem.core.prices.tariff import Tariff
 from custom_components.open_hem.diagnostics import async_get_config_entry_diagnostics
+from custom_components.open_hem.planner.const import MAX_HORIZON, MIN_SLOTS, SLOT
+from custom_components.open_hem.planner.inputs import known_prices
 
 from .entity_devices import (
     BATTERY,
@@ -589,3 +593,24 @@ async def test_an_ev_without_its_soc_gets_the_session_energy_by_ready_by(
     assert state is not None
     assert state.state == "unknown"
     assert state.attributes["at_ready_by"] is None
+
+
+def test_known_prices_from_the_slot_in_progress_to_the_first_gap() -> None:
+    """Import and export prices from now's quarter hour on, up to a gap or 48 h; None
+    without a price source or with less than an hour of prices."""
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    spot = {start + SLOT * i: 0.1 + i / 1000 for i in range(-4, 300)}
+    series = priced(PriceSeries(spot), Tariff(markup=0.02, feed_in_cost=0.01))
+    found = known_prices(series, start + timedelta(minutes=7))
+    assert found is not None
+    imports, exports = found
+    assert len(imports) == len(exports) == int(MAX_HORIZON / SLOT)
+    assert (imports, exports) == series.horizon(start, len(imports))
+
+    gap = start + SLOT * 10
+    gappy = priced(PriceSeries({k: v for k, v in spot.items() if k != gap}), Tariff())
+    found = known_prices(gappy, start)
+    assert found is not None
+    assert len(found[0]) == 10
+    assert known_prices(gappy, gap - SLOT * (MIN_SLOTS - 1)) is None
+    assert known_prices(None, start) is None

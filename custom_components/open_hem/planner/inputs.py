@@ -21,7 +21,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
-from ..core.prices import PricedSeries, PriceGapError
+from ..core.prices import PricedSeries
 from ..core.s2.units import ELECTRIC_QUANTITIES
 from ..data import OpenHemConfigEntry
 from ..devices.hub import ControlledDevice
@@ -74,16 +74,19 @@ def known_prices(
     most), or None when less than an hour is known."""
     if series is None:
         return None
-    count = 0
-    limit = int(MAX_HORIZON / SLOT)
-    while count < limit and series.at(start + SLOT * count) is not None:
-        count += 1
-    if count < MIN_SLOTS:
+    # One pass over the priced slots (keyed by their UTC start), on the event loop.
+    imports: list[float] = []
+    exports: list[float] = []
+    moment = slot_floor(start)
+    for _ in range(int(MAX_HORIZON / SLOT)):
+        if (slot := series.slots.get(moment)) is None:
+            break
+        imports.append(slot.price)
+        exports.append(slot.export)
+        moment += SLOT
+    if len(imports) < MIN_SLOTS:
         return None
-    try:
-        return series.horizon(start, count)
-    except PriceGapError:  # pragma: no cover - the slots were just checked
-        return None
+    return imports, exports
 
 
 @dataclass(frozen=True)
