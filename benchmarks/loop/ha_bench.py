@@ -298,6 +298,10 @@ async def _bench(
                 figures = await cycle
                 cpu = time.thread_time() - cpu_start
                 wall = time.perf_counter() - start
+            # A second after each cycle the store asks the loop for its data, on the loop.
+            store_cpu = time.thread_time()
+            loop._data_to_store()
+            store_cpu = time.thread_time() - store_cpu
             own = [c for c in callbacks if c.owner is cycle]
             cycles.append(
                 {
@@ -311,6 +315,7 @@ async def _bench(
                     "longest": max(c.wall for c in callbacks),
                     "thread_cpu": cpu,
                     "gc": sum(pauses),
+                    "store_cpu": store_cpu,
                 }
             )
     snap = loop.snapshot
