@@ -10,7 +10,10 @@ A cycle (:meth:`PlanningLoop.async_replan`):
    planner model comes from the device (its measured S2 state) with the wishes applied.
 3. Base load, PV and outdoor temperature from the forecasts; the first slots' base load is
    corrected with the P1 meter's live net power (model predictive control).
-4. ``plan()`` runs in the executor with a time limit. A plan that cannot be made in time
+4. On the event loop the cycle only takes what it reads of live state (``_CycleInputs``:
+   each device's S2 state as a frozen copy, the forecasts, the meter); the device models,
+   the per-slot inputs, the problem and ``plan()`` (with a time limit) run in one executor
+   job, with all that is made from the plan (``_Made``). A plan that cannot be made in time
    leaves the last good plan running (else the baseline); a planner error becomes a repair
    issue and never leaves the loop.
 5. Every device in AUTO mode gets its part (``CemSession.apply_plan``), the plan, wishes,
