@@ -654,7 +654,13 @@ def solve_relaxed(
                 greedy = any(getattr(d, "round_greedily", False) for d in index.disjunctions)
                 rounding = _round_greedy if greedy else _repair
                 fallback = rounding(index, h, lp, x=out.x, stats=stats)
-            dis.fill_all(p, index, only_touched=True)
+            # An energy-burning split the relaxation broke gets every candidate slot, not
+            # only the burn slots: the mixed-integer solve is indifferent to burning where
+            # the rung does not price energy, broke it there and took a second round
+            # (loop benchmark, entity-backed household at 12:00: 2 MIP rounds with 139 and
+            # 360 binaries -> 1 with 220, 1.04 s -> 0.65 s; the other 31 problems and the
+            # anchor scenarios kept their binaries and times).
+            dis.fill_all(p, index, only_touched=True, burning=True)
         rounds += 1
         if rounds == MAX_ROUNDS:
             dis.fill_all(p, index)
