@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.open_hem.devices.hub import ControlledDevice
+from custom_components.open_hem.devices.hub import ControlledDevice, DeviceHub
 from tests.entries import hub_entry
 
 SOC = "sensor.battery_soc"
@@ -152,4 +152,5 @@ async def async_setup_entry_with(
 
 def device_named(entry: MockConfigEntry, name: str) -> ControlledDevice:
     """The hub's device with this name."""
-    return next(d for d in entry.runtime_data.devices if d.name == name)
+    devices: DeviceHub = entry.runtime_data.devices
+    return next(d for d in devices if d.name == name)

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.open_hem.core.s2.rm.ev import EVParams
-from custom_components.open_hem.devices.hub import ControlledDevice
+from custom_components.open_hem.devices.hub import ControlledDevice, DeviceHub
 
 from .entity_devices import subentry
 from .entries import hub_entry
@@ -262,7 +262,8 @@ def record_calls(hass: HomeAssistant) -> CallLog:
 
 
 def named(entry: MockConfigEntry, name: str) -> ControlledDevice:
-    return next(d for d in entry.runtime_data.devices if d.name == name)
+    devices: DeviceHub = entry.runtime_data.devices
+    return next(d for d in devices if d.name == name)
 
 
 def amps(power_w: float) -> float:

@@ -15,7 +15,7 @@ kept the loop busy, the largest one the longest single block.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -33,12 +33,35 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import event as event_helper
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 import custom_components.open_hem  # noqa: F401
 from custom_components.open_hem.devices.hub import DeviceKind
 from custom_components.open_hem.planner.const import REPLAN_COOLDOWN_S, Profile
+from custom_components.open_hem.planner.forecasts import ForecastInputs
 from custom_components.open_hem.planner.loop import PlanningLoop
+from tests.entity_devices import (
+    BATTERY,
+    CAR_SOC,
+    CHARGING,
+    CURRENT,
+    EV_POWER,
+    HP_LIMIT,
+    HP_POWER,
+    HP_SWITCH,
+    INDOOR,
+    PLUGGED,
+    PV_LIMIT,
+    PV_POWER,
+    READY,
+    RUNNING,
+    START,
+    async_setup_helpers,
+    subentry,
+)
+from tests.entries import hub_entry
+from tests.loop_home import sunshine
 from tests.planner_helpers import (
     BatteryRm,
     CarRm,
@@ -53,6 +76,9 @@ from tests.planner_helpers import (
 from tests.prices_helpers import URL, a44
 
 CYCLES = int(os.environ.get("OPEN_HEM_BENCH_CYCLES", "7"))
+DEVICES = os.environ.get("OPEN_HEM_BENCH_DEVICES", "s2")
+"""``s2``: five native S2 devices (s2-python RMs on their own thread); ``entities``: the same
+household as entity-backed devices (Open HEM's own RMs, on the event loop)."""
 HEAT_PUMP = os.environ.get("OPEN_HEM_BENCH_HEAT_PUMP", "on_off")
 """``on_off``: the OMBC model (2 kW, 30 min run, 15 min pause); ``modulating``: 0-2 kW."""
 PROFILE = os.environ.get("OPEN_HEM_BENCH_PROFILE", "grid_aware")
@@ -229,7 +255,7 @@ async def _replan(loop: PlanningLoop) -> dict[str, Any]:
 
 
 async def test_bench(hass: HomeAssistant, aioclient_mock: AiohttpClientMocker) -> None:
-    """Cycles of the loop with four devices over 36 h of 15-minute slots."""
+    """Cycles of the loop with four devices and an appliance over 36 h of 15-minute slots."""
     with clock_at(AT), device_thread() as rm_loop:
         await _bench(hass, aioclient_mock, rm_loop)
 
@@ -244,88 +270,30 @@ async def _bench(
     hass.config.country = "NL"
     today = dt_util.now().date()
     aioclient_mock.get(URL, text=a44(*(today + timedelta(days=d) for d in range(3))))
-    devices = (
-        ("battery", DeviceKind.BATTERY, BatteryRm(), "Home battery"),
-        ("car", DeviceKind.EV_CHARGER, CarRm(), "Car"),
-        ("heat_pump", DeviceKind.HEAT_PUMP, HeatPumpRm(), "Heat pump"),
-        ("pv", DeviceKind.PV_INVERTER, PvRm(), "Solar panels"),
-        # startable from now for 8 hours (heat eco 1 kW 30 min or quick 2 kW 15 min, rinse)
-        ("dishwasher", DeviceKind.APPLIANCE, DishwasherRm(dt_util.utcnow()), "Dishwasher"),
-    )
-    entry = devices_entry(*((sid, name) for sid, _, _, name in devices))
-    entry.add_to_hass(hass)
-    with patch("custom_components.open_hem.planner.inputs.MAX_HORIZON", HORIZON):
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        links = []
-        for sid, kind, rm, name in devices:
-            device, link = await add_device(
-                hass, entry, sid, kind, rm, name, make_link=lambda t: RemoteLink(t, rm_loop)
-            )
-            links.append(link)
-            if kind is DeviceKind.HEAT_PUMP and HEAT_PUMP == "modulating":
-                on_off = device.capture_model
-
-                def modulating(on_off: Any = on_off) -> Any:
-                    build = on_off()
-
-                    def model(starts: Any, step: timedelta) -> Any:
-                        return replace(
-                            build(starts, step), min_w=0.0, min_run_slots=1, min_pause_slots=1
-                        )
-
-                    return model
-
-                device.capture_model = modulating
+    with (
+        patch("custom_components.open_hem.planner.inputs.MAX_HORIZON", HORIZON),
+        # Entity-backed PV inverters know no forecast of their own (the Energy dashboard's
+        # is not set up here): a clear day for every variant, as the S2 inverter's own.
+        patch.object(ForecastInputs, "pv", lambda self, slots: sunshine(slots)),
+    ):
+        if DEVICES == "entities":
+            entry, stop = await _entity_devices(hass)
+        else:
+            entry, stop = await _s2_devices(hass, rm_loop)
         loop = loop_of(entry)
         loop.async_set_profile(Profile(PROFILE))
         await loop.async_replan("warm-up")
         # Past the replans the setup asked for (debounced), so none runs between the cycles.
         await asyncio.sleep(REPLAN_COOLDOWN_S + 0.5)
         await hass.async_block_till_done()
-        cycles: list[dict[str, float]] = []
-        for _ in range(CYCLES):
-            # Between cycles the devices answer the last plan on their own thread: let
-            # them finish, as devices on the network would between two real cycles.
-            await asyncio.sleep(0.2)
-            await hass.async_block_till_done()
-            with callback_timer() as callbacks, gc_timer() as pauses:
-                start = time.perf_counter()
-                cpu_start = time.thread_time()  # the event loop's thread only
-                # The cycle in a task of its own (not eager), so each of its steps,
-                # the first included, is a timed callback.
-                cycle = asyncio.Task(_replan(loop), loop=hass.loop, eager_start=False)
-                figures = await cycle
-                cpu = time.thread_time() - cpu_start
-                wall = time.perf_counter() - start
-            # A second after each cycle the store asks the loop for its data, on the loop.
-            store_cpu = time.thread_time()
-            loop._data_to_store()
-            store_cpu = time.thread_time() - store_cpu
-            own = [c for c in callbacks if c.owner is cycle]
-            cycles.append(
-                {
-                    "wall": wall,
-                    "solve": figures.get("solve_s", 0.0),
-                    "on_loop": figures["loop_s"],
-                    "cycle_cpu": sum(c.cpu for c in own),
-                    "cycle_longest": max(c.wall for c in own),
-                    "busy": sum(c.wall for c in callbacks),
-                    "busy_cpu": sum(c.cpu for c in callbacks),
-                    "longest": max(c.wall for c in callbacks),
-                    "thread_cpu": cpu,
-                    "gc": sum(pauses),
-                    "store_cpu": store_cpu,
-                }
-            )
+        cycles = [await _cycle(hass, loop) for _ in range(CYCLES)]
     snap = loop.snapshot
     assert snap is not None
-    for link in links:
-        await link.stop()
+    await stop()
     await hass.config_entries.async_unload(entry.entry_id)
-    assert len(snap.devices) == len(devices), sorted(snap.devices)
+    assert len(snap.devices) == 5, sorted(snap.devices)
     result = {
-        "devices": [kind.value for _, kind, _, _ in devices],
+        "devices": DEVICES,
         "heat_pump": HEAT_PUMP,
         "profile": PROFILE,
         "at": AT,
@@ -342,3 +310,141 @@ async def _bench(
     }
     out = Path(os.environ.get("OPEN_HEM_BENCH_OUT", "loop_bench.json"))
     await hass.async_add_executor_job(out.write_text, json.dumps(result))
+
+
+async def _cycle(hass: HomeAssistant, loop: PlanningLoop) -> dict[str, float]:
+    """One timed cycle (seconds per figure)."""
+    # Between cycles the devices answer the last plan (on their own thread, or carry it out
+    # on the loop): let them finish, as they would between two real cycles.
+    await asyncio.sleep(0.2)
+    await hass.async_block_till_done()
+    with callback_timer() as callbacks, gc_timer() as pauses:
+        start = time.perf_counter()
+        cpu_start = time.thread_time()  # the event loop's thread only
+        # The cycle in a task of its own (not eager), so each of its steps, the first
+        # included, is a timed callback.
+        cycle = asyncio.Task(_replan(loop), loop=hass.loop, eager_start=False)
+        figures = await cycle
+        cpu = time.thread_time() - cpu_start
+        wall = time.perf_counter() - start
+    # A second after each cycle the store asks the loop for its data, on the loop.
+    store_cpu = time.thread_time()
+    loop._data_to_store()
+    store_cpu = time.thread_time() - store_cpu
+    own = [c for c in callbacks if c.owner is cycle]
+    return {
+        "wall": wall,
+        "solve": figures.get("solve_s", 0.0),
+        "on_loop": figures["loop_s"],
+        "cycle_cpu": sum(c.cpu for c in own),
+        "cycle_longest": max(c.wall for c in own),
+        "busy": sum(c.wall for c in callbacks),
+        "busy_cpu": sum(c.cpu for c in callbacks),
+        "longest": max(c.wall for c in callbacks),
+        "thread_cpu": cpu,
+        "gc": sum(pauses),
+        "store_cpu": store_cpu,
+    }
+
+
+async def _s2_devices(
+    hass: HomeAssistant, rm_loop: asyncio.AbstractEventLoop
+) -> tuple[MockConfigEntry, Callable[[], Awaitable[None]]]:
+    """Five native S2 devices (s2-python RMs on their own thread) in the hub."""
+    devices = (
+        ("battery", DeviceKind.BATTERY, BatteryRm(), "Home battery"),
+        ("car", DeviceKind.EV_CHARGER, CarRm(), "Car"),
+        ("heat_pump", DeviceKind.HEAT_PUMP, HeatPumpRm(), "Heat pump"),
+        ("pv", DeviceKind.PV_INVERTER, PvRm(), "Solar panels"),
+        # startable from now for 8 hours (heat eco 1 kW 30 min or quick 2 kW 15 min, rinse)
+        ("dishwasher", DeviceKind.APPLIANCE, DishwasherRm(dt_util.utcnow()), "Dishwasher"),
+    )
+    entry = devices_entry(*((sid, name) for sid, _, _, name in devices))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    links = []
+    for sid, kind, rm, name in devices:
+        device, link = await add_device(
+            hass, entry, sid, kind, rm, name, make_link=lambda t: RemoteLink(t, rm_loop)
+        )
+        links.append(link)
+        if kind is DeviceKind.HEAT_PUMP and HEAT_PUMP == "modulating":
+            on_off = device.capture_model
+
+            def modulating(on_off: Any = on_off) -> Any:
+                build = on_off()
+
+                def model(starts: Any, step: timedelta) -> Any:
+                    return replace(
+                        build(starts, step), min_w=0.0, min_run_slots=1, min_pause_slots=1
+                    )
+
+                return model
+
+            device.capture_model = modulating
+
+    async def stop() -> None:
+        for link in links:
+            await link.stop()
+
+    return entry, stop
+
+
+async def _entity_devices(
+    hass: HomeAssistant,
+) -> tuple[MockConfigEntry, Callable[[], Awaitable[None]]]:
+    """The same household as devices Home Assistant controls through its own entities
+    (input helpers and sensors): Open HEM's own RMs run on the event loop, so their work
+    with each plan (taking the instructions, carrying them out with service calls) is
+    counted as Home Assistant's."""
+    await async_setup_helpers(hass)
+    hass.states.async_set(CAR_SOC, "40", {"unit_of_measurement": "%", "device_class": "battery"})
+    entry = hub_entry(
+        {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"},
+        subentries=[
+            BATTERY,
+            subentry(
+                "ev_charger",
+                "Car",
+                plugged_entity=PLUGGED,
+                power_entity=EV_POWER,
+                car_soc_entity=CAR_SOC,
+                current_entity=CURRENT,
+                switch_entity=CHARGING,
+            ),
+            subentry(
+                "heat_pump",
+                "Heat pump",
+                power_entity=HP_POWER,
+                indoor_temp_entity=INDOOR,
+                switch_entity=HP_SWITCH,
+                power_limit_entity=HP_LIMIT,
+                rated_power_w=2000.0,
+            ),
+            subentry(
+                "pv_inverter",
+                "Solar panels",
+                power_entity=PV_POWER,
+                power_limit_entity=PV_LIMIT,
+                peak_w=3000.0,
+            ),
+            subentry(
+                "appliance",
+                "Dishwasher",
+                start_entity=START,
+                running_entity=RUNNING,
+                ready_entity=READY,
+                duration_min=60,
+                average_power_w=1000,
+            ),
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    async def stop() -> None:
+        return
+
+    return entry, stop
