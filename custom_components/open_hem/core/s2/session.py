@@ -865,16 +865,16 @@ class CemSession:
         else:
             # Only what changed: an instruction says the whole state from its execution time
             # on, so one the new plan repeats (same time, mode, factor) stays as it is.
-            wanted = {_key_str(d.key) for d in drafts}
-            kept: set[str] = set()
+            # (Keys are tuples of ids, times and factors: compared and hashed as they are.)
+            wanted = {d.key for d in drafts}
+            kept: set[tuple[Any, ...]] = set()
             revoke = []
             for record in future:
-                key = _key_str(record.key)
-                if key in wanted and key not in kept:
-                    kept.add(key)
+                if record.key in wanted and record.key not in kept:
+                    kept.add(record.key)
                 else:
                     revoke.append(record)
-            send = [d for d in drafts if _key_str(d.key) not in kept]
+            send = [d for d in drafts if d.key not in kept]
             if not revoke and not send:
                 return []
         _LOGGER.debug(
@@ -949,7 +949,3 @@ class PreparedPlan:
     handled: int
     ctx: PlanContext
     drafts: list[Draft]
-
-
-def _key_str(key: tuple[Any, ...]) -> str:
-    return repr(key)
