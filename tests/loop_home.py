@@ -47,6 +47,9 @@ INDOOR = "sensor.living_room_temperature"
 HP_ONLINE = "input_boolean.heat_pump_online"
 PV_LIMIT = "input_number.pv_limit"
 PV_POWER = "sensor.pv_power"
+DISHWASHER_START = "input_boolean.dishwasher_start"
+DISHWASHER_RUNNING = "input_boolean.dishwasher_running"
+DISHWASHER_READY = "input_boolean.dishwasher_ready"
 
 HP_RATED_W = 2500.0
 PV_PEAK_W = 4000.0
@@ -83,6 +86,16 @@ HEAT_PUMP = subentry(
 PV = subentry(
     "pv_inverter", "Solar", power_entity=PV_POWER, power_limit_entity=PV_LIMIT, peak_w=PV_PEAK_W
 )
+DISHWASHER = subentry(
+    "appliance",
+    "Dishwasher",
+    start_entity=DISHWASHER_START,
+    running_entity=DISHWASHER_RUNNING,
+    ready_entity=DISHWASHER_READY,
+    duration_min=60,
+    average_power_w=1000,
+)
+"""A fifth device for the loop benchmark's household (the end-to-end tests have four)."""
 
 
 def _template(name: str, state: str, unit: str, device_class: str, **extra: Any) -> dict[str, Any]:
@@ -97,7 +110,7 @@ def _template(name: str, state: str, unit: str, device_class: str, **extra: Any)
 
 
 async def async_setup_home(hass: HomeAssistant) -> None:
-    """The helper entities of the four devices, in the states a working home shows."""
+    """The helper entities of the devices, in the states a working home shows."""
     assert await async_setup_component(
         hass,
         "input_number",
@@ -131,6 +144,9 @@ async def async_setup_home(hass: HomeAssistant) -> None:
                 "charging": {"initial": True},
                 "heat_pump": {"initial": True},
                 "heat_pump_online": {"initial": True},
+                "dishwasher_start": {"initial": False},
+                "dishwasher_running": {"initial": False},
+                "dishwasher_ready": {"initial": True},
             }
         },
     )

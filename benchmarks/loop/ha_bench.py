@@ -41,25 +41,7 @@ from custom_components.open_hem.devices.hub import DeviceKind
 from custom_components.open_hem.planner.const import REPLAN_COOLDOWN_S, Profile
 from custom_components.open_hem.planner.forecasts import ForecastInputs
 from custom_components.open_hem.planner.loop import PlanningLoop
-from tests.entity_devices import (
-    BATTERY,
-    CAR_SOC,
-    CHARGING,
-    CURRENT,
-    EV_POWER,
-    HP_LIMIT,
-    HP_POWER,
-    HP_SWITCH,
-    INDOOR,
-    PLUGGED,
-    PV_LIMIT,
-    PV_POWER,
-    READY,
-    RUNNING,
-    START,
-    async_setup_helpers,
-    subentry,
-)
+from tests import loop_home
 from tests.entries import hub_entry
 from tests.loop_home import sunshine
 from tests.planner_helpers import (
@@ -394,50 +376,19 @@ async def _s2_devices(
 async def _entity_devices(
     hass: HomeAssistant,
 ) -> tuple[MockConfigEntry, Callable[[], Awaitable[None]]]:
-    """The same household as devices Home Assistant controls through its own entities
-    (input helpers and sensors): Open HEM's own RMs run on the event loop, so their work
-    with each plan (taking the instructions, carrying them out with service calls) is
-    counted as Home Assistant's."""
-    await async_setup_helpers(hass)
-    hass.states.async_set(CAR_SOC, "40", {"unit_of_measurement": "%", "device_class": "battery"})
+    """The end-to-end tests' home (``tests/loop_home.py``: devices Home Assistant controls
+    through input helpers, template sensors that follow them) and a dishwasher: Open HEM's
+    own RMs run on the event loop, so their work with each plan (taking the instructions,
+    carrying them out with service calls) is counted as Home Assistant's."""
+    await loop_home.async_setup_home(hass)
     entry = hub_entry(
         {"price_source": "entsoe", "api_token": "secret", "bidding_zone": "NL"},
         subentries=[
-            BATTERY,
-            subentry(
-                "ev_charger",
-                "Car",
-                plugged_entity=PLUGGED,
-                power_entity=EV_POWER,
-                car_soc_entity=CAR_SOC,
-                current_entity=CURRENT,
-                switch_entity=CHARGING,
-            ),
-            subentry(
-                "heat_pump",
-                "Heat pump",
-                power_entity=HP_POWER,
-                indoor_temp_entity=INDOOR,
-                switch_entity=HP_SWITCH,
-                power_limit_entity=HP_LIMIT,
-                rated_power_w=2000.0,
-            ),
-            subentry(
-                "pv_inverter",
-                "Solar panels",
-                power_entity=PV_POWER,
-                power_limit_entity=PV_LIMIT,
-                peak_w=3000.0,
-            ),
-            subentry(
-                "appliance",
-                "Dishwasher",
-                start_entity=START,
-                running_entity=RUNNING,
-                ready_entity=READY,
-                duration_min=60,
-                average_power_w=1000,
-            ),
+            loop_home.BATTERY,
+            loop_home.CHARGER,
+            loop_home.HEAT_PUMP,
+            loop_home.PV,
+            loop_home.DISHWASHER,
         ],
     )
     entry.add_to_hass(hass)
