@@ -30,7 +30,7 @@ def generous_plan_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """The planner's time limit counts real seconds (above) while the tests' clock stands
     still: on a loaded machine 5 s ran out, and a relaxed, baseline or last-good plan stood
     where a test checks the optimal one. A test of the limit itself patches it lower."""
-    monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 120.0)
+    monkeypatch.setattr("custom_components.open_hem.planner.cycle.PLAN_TIME_LIMIT_S", 120.0)
 
 
 @pytest.fixture(autouse=True)

@@ -369,7 +369,7 @@ async def test_a_planner_error_becomes_a_repair_issue(
     try:
         loop = loop_of(entry)
         with patch(
-            "custom_components.open_hem.planner.loop.plan", side_effect=ValueError("bad model")
+            "custom_components.open_hem.planner.cycle.plan", side_effect=ValueError("bad model")
         ):
             await loop.async_replan("test")
         assert loop.last_error == "ValueError: bad model"

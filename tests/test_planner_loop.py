@@ -525,20 +525,20 @@ async def test_a_plan_not_made_in_time_leaves_the_last_good_plan_running(
     _, link = await add_device(hass, entry, "battery", DeviceKind.BATTERY, rm, "Home battery")
     loop = loop_of(entry)
     try:
-        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 1e-9)
+        monkeypatch.setattr("custom_components.open_hem.planner.cycle.PLAN_TIME_LIMIT_S", 1e-9)
         await replan(hass, freezer)
         first = loop.snapshot
         assert first is not None
         assert first.status is PlanStatus.BASELINE, loop.last_cycle
         assert loop.last_cycle["solver_status"] == "baseline"
 
-        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 120.0)
+        monkeypatch.setattr("custom_components.open_hem.planner.cycle.PLAN_TIME_LIMIT_S", 120.0)
         await _call(hass, "replan")
         good = loop.snapshot
         assert good is not None
         assert good.status is PlanStatus.OPTIMAL, loop.last_cycle
 
-        monkeypatch.setattr("custom_components.open_hem.planner.loop.PLAN_TIME_LIMIT_S", 1e-9)
+        monkeypatch.setattr("custom_components.open_hem.planner.cycle.PLAN_TIME_LIMIT_S", 1e-9)
         await _call(hass, "replan")
         assert loop.last_cycle["solver_status"] == "baseline"
         assert loop.snapshot is good

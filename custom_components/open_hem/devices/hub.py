@@ -2,9 +2,10 @@
 
 Every device, native S2 or entity-backed, registers a :class:`ControlledDevice` here while it
 is set up. The loop reads the devices, asks each for its planner model (in two steps: the
-device's state captured on the event loop, the model built from that capture in the executor),
-hands each its part of a plan, and listens for changes that call for a new plan. This module is the device feature's
-whole public face: the loop imports nothing else from ``devices/``.
+device's state captured on the event loop, the model built from that capture in the
+executor), hands each its part of a plan, and listens for changes that call for a new plan.
+This module is the device feature's whole public face: the loop imports nothing else from
+``devices/``.
 """
 
 from __future__ import annotations

@@ -10,12 +10,12 @@ A cycle (:meth:`PlanningLoop.async_replan`):
    planner model comes from the device (its measured S2 state) with the wishes applied.
 3. Base load, PV and outdoor temperature from the forecasts; the first slots' base load is
    corrected with the P1 meter's live net power (model predictive control).
-4. On the event loop the cycle only takes what it reads of live state (``_CycleInputs``:
+4. On the event loop the cycle only takes what it reads of live state (``CycleInputs``:
    each device's S2 state as a frozen copy, the forecasts, the meter); the device models,
    the per-slot inputs, the problem and ``plan()`` (with a time limit) run in one executor
-   job, with all that is made from the plan (``_Made``). A plan that cannot be made in time
-   leaves the last good plan running (else the baseline); a planner error becomes a repair
-   issue and never leaves the loop.
+   job (:func:`.cycle.plan_cycle`), with all that is made from the plan (``Made``). A plan
+   that cannot be made in time leaves the last good plan running (else the baseline); a
+   planner error becomes a repair issue and never leaves the loop.
 5. Every device in AUTO mode gets its part (``CemSession.apply_plan``), the plan, wishes,
    limits and overrides go to the store, and the entities are told.
 
@@ -28,10 +28,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 import functools
-import math
 import time
 from typing import Any
 
@@ -42,29 +41,14 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-import numpy as np
 
 from ..const import DOMAIN, LOGGER
-from ..core.planner import (
-    Battery,
-    DevicePlan,
-    EVCharger,
-    GridConnection,
-    HeatPump,
-    Horizon,
-    Ladder,
-    Plan,
-    Problem,
-    PVInverter,
-    ShiftableLoad,
-    ThermalHouse,
-    plan,
-)
+from ..core.planner import Horizon
 from ..core.s2 import CemSession, PowerPlan
 from ..core.s2.control import FRBCHandler
 from ..core.s2.session import PreparedPlan
 from ..data import OpenHemConfigEntry
-from ..devices.hub import ControlledDevice, DeviceMode, PlannerModel
+from ..devices.hub import ControlledDevice, DeviceMode
 from ..listeners import Listeners
 from .const import (
     CONF_PROFILE,
@@ -73,9 +57,7 @@ from .const import (
     ISSUE_NO_PRICES,
     ISSUE_PLANNER_ERROR,
     ISSUE_WISH_GRID_LIMIT,
-    MANUAL_PERSIST_SLOTS,
     NO_PRICE_HORIZON,
-    PLAN_TIME_LIMIT_S,
     REPLAN_COOLDOWN_S,
     SLOT,
     STORAGE_KEY,
@@ -84,27 +66,20 @@ from .const import (
     PlanStatus,
     Profile,
 )
-from .forecasts import ForecastInputs, Forecasts, pv_models
+from .cycle import CycleInputs, DeviceCapture, Made, plan_cycle
+from .forecasts import Forecasts
 from .inputs import (
     GridLimit,
     device_power_w,
     known_prices,
-    limit_arrays,
     limit_now,
     live_net_power_w,
     prune,
     slot_floor,
 )
 from .profiles import custom_ladder, ladder_for, ladder_order, profile_of
-from .snapshot import DeviceSeries, PlanSnapshot
-from .wishes import Wish, apply_wish, ev_battery, soc_series
-
-SOLAR = "__solar__"
-"""The planner's name for PV that no device controls (the forecast, not curtailable)."""
-HELD = "__held__"
-"""The planner's name for power fed in by devices held at a power (an override discharging)."""
-CORRECTION_SLOTS = 8
-"""How far (slots) the live base-load correction reaches, fading out."""
+from .snapshot import PlanSnapshot
+from .wishes import Wish
 
 
 @dataclass
@@ -137,123 +112,6 @@ class Override:
             return None
 
 
-@dataclass
-class _Member:
-    """A device as one cycle plans it."""
-
-    device: ControlledDevice
-    model: Any
-    battery: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class _Capture:
-    """A device as a cycle found it on the event loop: the executor job makes its model
-    (or its series when planned around) from this alone."""
-
-    device: ControlledDevice
-    build: PlannerModel | None = None
-    """Its planner model over its S2 state when captured; None: planned around."""
-    frbc: FRBCHandler | None = None
-    measured_w: float = 0.0
-    wish: Wish | None = None
-    held_w: float | None = None
-    """An override's power, held until ``held_until``."""
-    held_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class _Made:
-    """What a cycle's executor job makes."""
-
-    result: Plan | None
-    snapshot: PlanSnapshot
-    prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]]
-    """Each instructed device's part with its drafts (``CemSession.prepare_plan``; the
-    session makes them again on the loop if they went stale)."""
-    views: dict[str, Any]
-    """The entities' views of the snapshot (:meth:`PlanningLoop.async_add_view`; one that
-    fails is made on the loop)."""
-    planned_devices: int
-    stored: dict[str, Any]
-    """The snapshot as the store keeps it."""
-
-
-@dataclass(frozen=True)
-class _CycleInputs:
-    """All a cycle reads of live state, taken on the event loop."""
-
-    now: datetime
-    horizon: Horizon
-    starts: list[datetime]
-    imp: list[float]
-    exp: list[float]
-    devices: list[_Capture]
-    forecasts: ForecastInputs
-    net_w: float | None
-    """The P1 meters' live net power (None without a meter)."""
-    devices_w: float
-    """What the devices draw now by their own measurements."""
-    fuse: float
-    limits: list[GridLimit]
-    ladder: Ladder
-
-
-def members_of(
-    captured: list[_Capture], starts: list[datetime], horizon: Horizon, now: datetime
-) -> tuple[list[_Member], dict[str, DeviceSeries], list[float]]:
-    """The devices to plan, the fixed series (manual, overridden) and their load."""
-    n = len(starts)
-    members: list[_Member] = []
-    fixed_series: dict[str, DeviceSeries] = {}
-    fixed = [0.0] * n
-    for capture in captured:
-        device = capture.device
-        sid = device.subentry_id
-        if capture.held_w is not None and capture.held_until is not None:
-            held, until = capture.held_w, capture.held_until
-            power = [held if starts[i] < until else 0.0 for i in range(n)]
-            fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=True)
-            fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-            continue
-        model = None
-        if capture.build is not None:
-            try:
-                model = capture.build(starts, SLOT)
-            except Exception as err:
-                LOGGER.debug("No planner model for %s: %s", device.name, err)
-        planned = Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad
-        if not isinstance(model, planned):
-            # Manual, or nothing to plan (an OMBC heat pump): planned around at its
-            # measured power, which the base load no longer holds.
-            measured = capture.measured_w
-            power = [measured if i < MANUAL_PERSIST_SLOTS else 0.0 for i in range(n)]
-            fixed_series[sid] = DeviceSeries(sid, device.name, "fixed", power, instructed=False)
-            fixed = [a + b for a, b in zip(fixed, power, strict=True)]
-            continue
-        battery = (
-            ev_battery(capture.frbc, device.name, starts) if isinstance(model, EVCharger) else None
-        )
-        model = apply_wish(device.kind, model, capture.wish, horizon, now, battery=battery)
-        members.append(_Member(device, replace(model, name=sid), battery))
-    return members, fixed_series, fixed
-
-
-def corrected_base(
-    base: list[float], pv: list[float], members: list[_Member], cycle: _CycleInputs
-) -> list[float]:
-    """The forecast base load, its first slots pulled toward the measured one."""
-    if cycle.net_w is None:
-        return base
-    has_pv_device = any(isinstance(m.model, PVInverter) for m in members)
-    measured = max(0.0, cycle.net_w - cycle.devices_w + (0.0 if has_pv_device else pv[0]))
-    delta = measured - base[0]
-    return [
-        max(0.0, b + delta * math.exp(-i / 4.0)) if i < CORRECTION_SLOTS else b
-        for i, b in enumerate(base)
-    ]
-
-
 class PlanningLoop:
     """The loop of one Open HEM entry (``entry.runtime_data.planner``)."""
 
@@ -277,7 +135,7 @@ class PlanningLoop:
         self._setting_listeners: Listeners[[]] = Listeners()
         # What entities derive from each new plan, made in the cycle's executor job.
         self._view_makers: dict[str, Callable[[PlanSnapshot], Any]] = {}
-        self._made: _Made | None = None
+        self._made: Made | None = None
         self._lock = asyncio.Lock()
         self._unsub: list[CALLBACK_TYPE] = []
         self._unready_since: dict[str, datetime] = {}
@@ -564,7 +422,7 @@ class PlanningLoop:
 
         # On the loop only what the cycle reads of live state (each device's S2 state is
         # copied); the models, forecasts per slot and problem are made in the executor.
-        cycle = _CycleInputs(
+        cycle = CycleInputs(
             now=now,
             horizon=horizon,
             starts=starts,
@@ -584,7 +442,7 @@ class PlanningLoop:
         t0 = time.perf_counter()
         made = await self.hass.async_add_executor_job(
             functools.partial(
-                self._plan_off_loop,
+                plan_cycle,
                 cycle,
                 sessions=self._sessions(now),
                 makers=dict(self._view_makers),
@@ -624,66 +482,10 @@ class PlanningLoop:
             if d.ready
         }
 
-    def _plan_off_loop(
-        self,
-        cycle: _CycleInputs,
-        *,
-        sessions: dict[str, tuple[CemSession, bool]],
-        makers: dict[str, Callable[[PlanSnapshot], Any]],
-        baseline: bool,
-    ) -> _Made:
-        """In the executor (touches no Home Assistant state): the plan and all that is
-        made from it (:class:`_Made`)."""
-        members, fixed_series, fixed = members_of(
-            cycle.devices, cycle.starts, cycle.horizon, cycle.now
-        )
-        pv = cycle.forecasts.pv(cycle.starts)
-        base = corrected_base(cycle.forecasts.base_load(cycle.starts), pv, members, cycle)
-        problem = build_problem(
-            cycle.horizon,
-            imp=cycle.imp,
-            exp=cycle.exp,
-            base=base,
-            fixed=fixed,
-            outdoor=cycle.forecasts.outdoor(cycle.starts),
-            pv=pv,
-            models=[m.model for m in members],
-            fuse=cycle.fuse,
-            limits=cycle.limits,
-            ladder=cycle.ladder,
-        )
-        # Nothing to control: the plan is the forecast itself (no solver needed).
-        solve = bool(members or fixed_series)
-        result = plan(problem, time_limit_s=PLAN_TIME_LIMIT_S) if solve else None
-        snap = self._snapshot(
-            result,
-            problem,
-            base=base,
-            pv_forecast=pv,
-            members=members,
-            fixed_series=fixed_series,
-            baseline=baseline,
-        )
-        starts = tuple(snap.slot_starts())
-        prepared: dict[str, tuple[PowerPlan, PreparedPlan | None]] = {}
-        for series in snap.devices.values():
-            session, auto = sessions.get(series.subentry_id, (None, False))
-            if session is None or not series.instructed or not (auto or series.kind == "fixed"):
-                continue
-            power_plan = PowerPlan.from_device_plan(series, starts, SLOT)
-            prepared[series.subentry_id] = (power_plan, session.prepare_plan(power_plan))
-        views: dict[str, Any] = {}
-        for key, make in makers.items():
-            try:
-                views[key] = make(snap)
-            except Exception as err:  # the entity makes it on the loop (and fails there)
-                LOGGER.debug("Open HEM could not make the %s view off the loop: %s", key, err)
-        return _Made(result, snap, prepared, views, len(members), snap.to_store())
-
-    def _capture_devices(self, now: datetime) -> list[_Capture]:
+    def _capture_devices(self, now: datetime) -> list[DeviceCapture]:
         """On the loop: each device to plan or plan around, with what the cycle needs of its
         state now (its mode, an override, its S2 state and wishes copied)."""
-        captured: list[_Capture] = []
+        captured: list[DeviceCapture] = []
         for device in self.entry.runtime_data.devices:
             sid = device.subentry_id
             mode = self.mode_of(device, now)
@@ -694,7 +496,7 @@ class PlanningLoop:
             if override is not None and override.power_w is not None and override.until > now:
                 self._device_ready(device, now, required=True)
                 captured.append(
-                    _Capture(device, held_w=override.power_w, held_until=override.until)
+                    DeviceCapture(device, held_w=override.power_w, held_until=override.until)
                 )
                 continue
             if not self._device_ready(device, now, required=mode is DeviceMode.AUTO):
@@ -708,7 +510,7 @@ class PlanningLoop:
             control = device.session.control
             wish = self.wishes.get(sid)
             captured.append(
-                _Capture(
+                DeviceCapture(
                     device,
                     build=build,
                     # An EV's SOC and capacity come from its FRBC state.
@@ -738,138 +540,6 @@ class PlanningLoop:
         if now - since >= UNAVAILABLE_GRACE:
             self._issue(issue, {"device": device.name}, key=ISSUE_DEVICE_UNAVAILABLE)
         return False
-
-    def _snapshot(
-        self,
-        result: Plan | None,
-        problem: Problem,
-        *,
-        base: list[float],
-        pv_forecast: list[float],
-        members: list[_Member],
-        fixed_series: dict[str, DeviceSeries],
-        baseline: bool,
-    ) -> PlanSnapshot:
-        by_name = {m.model.name: m for m in members}
-        plans: tuple[DevicePlan, ...]
-        if result is None:
-            net = [
-                float(b) - sum(float(pv.forecast_w[i]) for pv in problem.pv)
-                for i, b in enumerate(np.asarray(problem.base_load_w))
-            ]
-            plans = tuple(
-                DevicePlan(pv.name, "pv", -pv.forecast_w, None, None, 0.0 * pv.forecast_w)
-                for pv in problem.pv
-            )
-            imp_w = np.clip(np.asarray(net), 0.0, None)
-            exp_w = np.clip(-np.asarray(net), 0.0, None)
-            k = problem.horizon.dt_h / 1000.0
-            cost = base_cost = float(
-                np.dot(imp_w, np.asarray(problem.import_price)) * k
-                - np.dot(exp_w, np.asarray(problem.export_price)) * k
-            )
-        elif baseline:
-            plans = result.baseline.devices
-            imp_w, exp_w = result.baseline.import_w, result.baseline.export_w
-            cost = base_cost = result.baseline.cost.total_eur
-        else:
-            plans = result.devices
-            imp_w, exp_w = result.import_w, result.export_w
-            cost, base_cost = result.cost.total_eur, result.baseline.cost.total_eur
-        pv_w = [0.0] * problem.n
-        devices: dict[str, DeviceSeries] = {}
-        for dp in plans:
-            if dp.kind == "pv" and dp.name != HELD:
-                pv_w = [a + float(b) for a, b in zip(pv_w, dp.power_w, strict=True)]
-            member = by_name.get(dp.name)
-            if member is None:
-                continue
-            devices[dp.name] = self._series(member, dp)
-        devices.update(fixed_series)
-        dt_h = problem.horizon.dt_h
-        prices_in = np.asarray(problem.import_price, dtype=np.float64)
-        prices_out = np.asarray(problem.export_price, dtype=np.float64)
-        slot_cost = [
-            (float(i) * pi - float(e) * pe) * dt_h / 1000.0
-            for i, e, pi, pe in zip(imp_w, exp_w, prices_in, prices_out, strict=True)
-        ]
-        names = {m.model.name: m.device.name for m in members}
-        unmet = [
-            {
-                "subentry_id": u.device if u.device in names else None,
-                "device": names.get(u.device, u.device),
-                "wish": u.kind,
-                "shortfall": round(u.shortfall, 3),
-                "unit": u.unit,
-                "reason": u.reason,
-            }
-            for u in ([] if baseline or result is None else result.unmet)
-        ]
-        reason: str | None
-        if result is None:
-            status, reason = (
-                (PlanStatus.BASELINE, "no prices") if baseline else (PlanStatus.OPTIMAL, None)
-            )
-        elif baseline:
-            status, reason = PlanStatus.BASELINE, "no prices"
-        elif result.status == "baseline":
-            status, reason = PlanStatus.BASELINE, "no plan in time"
-        elif unmet or result.status != "optimal":
-            status = PlanStatus.RELAXED
-            reason = str(unmet[0]["reason"]) if unmet else "solver time limit"
-        else:
-            status, reason = PlanStatus.OPTIMAL, None
-        return PlanSnapshot(
-            status=status,
-            created=dt_util.utcnow(),
-            start=problem.horizon.start,
-            import_price=[float(v) for v in prices_in],
-            export_price=[float(v) for v in prices_out],
-            grid_w=[float(i) - float(e) for i, e in zip(imp_w, exp_w, strict=True)],
-            base_load_w=[float(v) for v in base],
-            pv_w=pv_w,
-            slot_cost_eur=slot_cost,
-            devices=devices,
-            cost_eur=cost,
-            baseline_cost_eur=base_cost,
-            unmet=unmet,
-            reason=reason,
-            solver={}
-            if result is None
-            else {
-                "status": result.status,
-                "solve_s": round(result.figures.solve_s, 4),
-                "solves": result.figures.solves,
-                "binaries": result.figures.binaries,
-            },
-        )
-
-    @staticmethod
-    def _series(member: _Member, dp: DevicePlan) -> DeviceSeries:
-        device, model = member.device, member.model
-        power = [float(v) for v in dp.power_w]
-        state = None if dp.state is None else [float(v) for v in dp.state]
-        key: str | None = None
-        display: list[float] | None = None
-        if isinstance(model, Battery) and state is not None:
-            key, display = "soc_pct", [v * 100.0 for v in state]
-        elif isinstance(model, EVCharger) and state is not None:
-            display = soc_series(member.battery, state)
-            key = None if display is None else "soc_pct"
-        elif isinstance(model, HeatPump) and state is not None:
-            key = "indoor_c" if isinstance(model.thermal, ThermalHouse) else "tank_c"
-            display = state
-        return DeviceSeries(
-            subentry_id=device.subentry_id,
-            name=device.name,
-            kind=dp.kind,
-            power_w=power,
-            state=state,
-            state_key=key,
-            display=display,
-            curtailed_w=None if dp.curtailed_w is None else [float(v) for v in dp.curtailed_w],
-            instructed=True,
-        )
 
     async def _async_dispatch(
         self,
@@ -954,48 +624,3 @@ class PlanningLoop:
                 "solver": snap.solver,
             },
         }
-
-
-def build_problem(
-    horizon: Horizon,
-    *,
-    imp: list[float],
-    exp: list[float],
-    base: list[float],
-    fixed: list[float],
-    outdoor: list[float],
-    pv: list[float],
-    models: list[Battery | EVCharger | HeatPump | PVInverter | ShiftableLoad],
-    fuse: float,
-    limits: list[GridLimit],
-    ladder: Ladder,
-) -> Problem:
-    """The planner's problem from the cycle's inputs (pure: runs in the executor)."""
-    imp_lim, exp_lim = limit_arrays(limits, horizon.times_utc(), fuse)
-    pvs = pv_models(models, pv, SOLAR)
-    load = [b + f for b, f in zip(base, fixed, strict=True)]
-    # A device held at a negative power (a battery told to discharge) feeds in: the
-    # planner takes only loads >= 0, so what exceeds the load is fixed generation.
-    if any(v < 0 for v in load):
-        held = [max(0.0, -v) for v in load]
-        load = [max(0.0, v) for v in load]
-        pvs.append(PVInverter(HELD, forecast_w=held, curtailable=False))  # type: ignore[arg-type]
-    return Problem(
-        horizon=horizon,
-        import_price=imp,
-        export_price=exp,
-        base_load_w=load,
-        outdoor_temp_c=outdoor,
-        grid=GridConnection(
-            fuse_import_w=fuse,
-            fuse_export_w=fuse,
-            import_limit_w=imp_lim,
-            export_limit_w=exp_lim,
-        ),
-        batteries=tuple(m for m in models if isinstance(m, Battery)),
-        evs=tuple(m for m in models if isinstance(m, EVCharger)),
-        heat_pumps=tuple(m for m in models if isinstance(m, HeatPump)),
-        pv=tuple(pvs),
-        devices=tuple(m for m in models if isinstance(m, ShiftableLoad)),
-        ladder=ladder,
-    )
