@@ -318,10 +318,10 @@ async def test_forecasts_from_statistics_energy_and_weather(
         dt_util.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(minutes=15 * i)
         for i in range(24)
     ]
-    assert loop.forecasts.pv(starts)[:4] == [1000.0] * 4
-    assert loop.forecasts.pv(starts)[-1] == 0.0
-    assert loop.forecasts.outdoor(starts)[0] == 5.0
-    assert loop.forecasts.outdoor(starts)[4] == 6.0
+    assert loop.forecasts.inputs().pv(starts)[:4] == [1000.0] * 4
+    assert loop.forecasts.inputs().pv(starts)[-1] == 0.0
+    assert loop.forecasts.inputs().outdoor(starts)[0] == 5.0
+    assert loop.forecasts.inputs().outdoor(starts)[4] == 6.0
     assert loop.forecasts.pv_source == "forecast"
     # Without a solar forecast: the last week's production per hour.
     now = dt_util.utcnow()
@@ -339,7 +339,7 @@ async def test_forecasts_from_statistics_energy_and_weather(
         loop.forecasts.pv_refreshed = None
         await loop.forecasts.async_refresh(now + timedelta(hours=1))
     assert loop.forecasts.pv_source == "history"
-    assert loop.forecasts.pv(starts)[0] == pytest.approx(700.0, rel=0.2)
+    assert loop.forecasts.inputs().pv(starts)[0] == pytest.approx(700.0, rel=0.2)
     assert loop.forecasts.diagnostics()["weather_entity"] is True
 
 

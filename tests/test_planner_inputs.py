@@ -180,8 +180,8 @@ async def test_the_base_load_forecast_leaves_out_a_battery_charging_every_night(
     assert loop.forecasts.base.source == "weekday_hour"
     night = [_local(2) + timedelta(days=1), _local(2, 30) + timedelta(days=1)]
     day = [_local(12), _local(18)]
-    assert loop.forecasts.base_load(night) == pytest.approx([300.0, 300.0])
-    assert loop.forecasts.base_load(day) == pytest.approx([300.0, 300.0])
+    assert loop.forecasts.inputs().base_load(night) == pytest.approx([300.0, 300.0])
+    assert loop.forecasts.inputs().base_load(day) == pytest.approx([300.0, 300.0])
     snap = loop.snapshot
     assert snap is not None
     assert snap.base_load_w[snap.index(night[0])] == pytest.approx(300.0)
@@ -197,8 +197,8 @@ async def test_the_base_load_forecast_leaves_out_a_battery_charging_every_night(
         "select", "select_option", {"entity_id": mode, "option": "manual"}, blocking=True
     )
     await replan(hass, freezer)
-    assert loop.forecasts.base_load(night) == pytest.approx([2300.0, 2300.0])
-    assert loop.forecasts.base_load(day) == pytest.approx([300.0, 300.0])
+    assert loop.forecasts.inputs().base_load(night) == pytest.approx([2300.0, 2300.0])
+    assert loop.forecasts.inputs().base_load(day) == pytest.approx([300.0, 300.0])
 
 
 # -- 2. the PV forecast reaches the PV inverter --------------------------------------------
@@ -470,7 +470,7 @@ async def test_the_chosen_weather_forecast_shapes_the_heat_pump_plan(
     entry = await _start(hass, aioclient_mock, freezer, HEAT_PUMP)
     loop = loop_of(entry)
     assert loop.forecasts.weather_entity == "weather.home"
-    assert loop.forecasts.outdoor([_local(12)]) == [12.0]
+    assert loop.forecasts.inputs().outdoor([_local(12)]) == [12.0]
     mild = _heat_pump_kwh(entry)
     assert mild > 0
 
@@ -480,7 +480,7 @@ async def test_the_chosen_weather_forecast_shapes_the_heat_pump_plan(
     await replan(hass, freezer)
     loop = loop_of(entry)
     assert loop.forecasts.weather_entity == "weather.cold"
-    assert loop.forecasts.outdoor([_local(12)]) == [-5.0]
+    assert loop.forecasts.inputs().outdoor([_local(12)]) == [-5.0]
     cold = _heat_pump_kwh(entry)
     assert cold > mild * 1.5
 
@@ -490,7 +490,7 @@ async def test_the_chosen_weather_forecast_shapes_the_heat_pump_plan(
     assert entry.options["weather_entity"] is None
     await replan(hass, freezer)
     loop = loop_of(entry)
-    assert loop.forecasts.outdoor([_local(12)]) == [7.0]
+    assert loop.forecasts.inputs().outdoor([_local(12)]) == [7.0]
     diagnostics = (await async_get_config_entry_diagnostics(hass, entry))["planner"]
     assert diagnostics["forecasts"]["temperature_source"] == "none_chosen"
     assert diagnostics["forecasts"]["weather_entity"] is False
@@ -508,10 +508,10 @@ async def test_without_any_weather_entity_the_seasonal_default(
     await configure_nl(hass)
     entry = await _start(hass, aioclient_mock, freezer)
     loop = loop_of(entry)
-    assert loop.forecasts.outdoor([_local(12)]) == [7.0]
+    assert loop.forecasts.inputs().outdoor([_local(12)]) == [7.0]
     assert loop.forecasts.diagnostics()["temperature_source"] == "no_weather_entity"
     hass.config.latitude = -33.9
-    assert loop.forecasts.outdoor([_local(12)]) == [13.4]
+    assert loop.forecasts.inputs().outdoor([_local(12)]) == [13.4]
     await _planning_options(hass, entry)
     assert "weather_entity" not in entry.options
     # A chosen entity that is gone: the default too, and the diagnostics say why.

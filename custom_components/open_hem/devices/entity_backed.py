@@ -292,10 +292,6 @@ class EntityBackedDevice:
             state=self.rm.state,
         )
 
-    def planner_model(self, slot_start: Sequence[datetime], slot_duration: timedelta) -> Any:
-        """The planner's device for this horizon, from the state now."""
-        return self.capture_model()(slot_start, slot_duration)
-
 
 def _no_model(slot_start: Sequence[datetime], slot_duration: timedelta) -> None:
     return None

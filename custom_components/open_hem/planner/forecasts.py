@@ -244,7 +244,8 @@ class ForecastInputs:
 
 
 class Forecasts:
-    """The three forecasts, refreshed when stale; read per slot."""
+    """The three forecasts, refreshed when stale; a cycle reads them per slot from
+    :meth:`inputs`."""
 
     def __init__(self, hass: HomeAssistant, entry: OpenHemConfigEntry) -> None:
         self.hass = hass
@@ -422,15 +423,6 @@ class Forecasts:
             zone=dt_util.get_default_time_zone(),
             southern=self.hass.config.latitude < 0,
         )
-
-    def base_load(self, slots: list[datetime]) -> list[float]:
-        return self.inputs().base_load(slots)
-
-    def pv(self, slots: list[datetime]) -> list[float]:
-        return self.inputs().pv(slots)
-
-    def outdoor(self, slots: list[datetime]) -> list[float]:
-        return self.inputs().outdoor(slots)
 
     def diagnostics(self) -> dict[str, Any]:
         """Sources and sizes; no values that describe the household's life."""
